@@ -76,4 +76,105 @@ void ixl_tool_json_string(FILE *f, const char *s);
 /* "52:54:00:12:34:56"; buf needs IXL_TOOL_MAC_LEN bytes. */
 void ixl_tool_mac_format(const uint8_t mac[6], char *buf);
 
+
+/* ------------------------------------------------------------------------
+ * Run control for the traffic tools (ixl-dump, ixl-gen, ixl-fwd, ixl-stat).
+ * Implemented in common.c.
+ */
+#include <signal.h>
+
+/* What -c/--count, --duration and --json set; the traffic tools share them. */
+struct ixl_tool_run_opts {
+	uint64_t count;   /* -c N: stop after N packets (0: no limit); a tool says what it counts */
+	double duration;  /* --duration SECONDS: stop after this long (0: no limit) */
+	bool json;        /* --json: JSON lines on stdout instead of text on stderr */
+};
+extern struct ixl_tool_run_opts ixl_tool_run;
+/* Argp child with -c/--count, --duration, --json (strictly parsed). */
+extern const struct argp ixl_tool_run_argp;
+
+/*
+ * SIGINT/SIGTERM set ixl_tool_stop (the main loop ends, the summary is
+ * printed, the device closed); SIGUSR1 sets ixl_tool_report_now (print the
+ * counters so far and carry on, as tcpdump does). Installed without
+ * SA_RESTART so a blocking write returns EINTR.
+ */
+extern volatile sig_atomic_t ixl_tool_stop;
+extern volatile sig_atomic_t ixl_tool_report_now;
+void ixl_tool_signals_install(void);
+
+/* Monotonic seconds. */
+double ixl_tool_now(void);
+
+/* Counters a tool reports; each tool fills what applies and leaves the rest 0. */
+struct ixl_tool_counters {
+	uint64_t rx_packets;
+	uint64_t rx_bytes;   /* frame bytes without FCS */
+	uint64_t tx_packets;
+	uint64_t tx_bytes;   /* frame bytes without FCS */
+	uint64_t rx_dropped; /* what the NIC or ixl had to drop */
+	uint64_t rx_errors;
+};
+
+/* A tool's own extra figures for a report line ("lost", "filtered", ...). */
+struct ixl_tool_field {
+	const char *key;
+	uint64_t value;
+};
+
+/*
+ * The periodic reporter: once per interval (1 s unless set otherwise) it
+ * prints the rates since the previous report, and ixl_tool_report_summary
+ * prints the totals at the end. Text goes to stderr (unless -q), JSON lines
+ * to stdout with --json: one object per interval with the counter keys
+ * rx_packets, rx_bytes, tx_packets, tx_bytes, rx_dropped, rx_errors (the
+ * interval's deltas), seconds (elapsed since start), rx_pps, tx_pps,
+ * rx_mbps, tx_mbps, plus the extra fields; the final object carries the
+ * totals and "summary": true. Bit rates count each frame with its 4-byte
+ * FCS, but not preamble and inter-frame gap.
+ */
+struct ixl_tool_reporter {
+	const char *tool;
+	double interval;   /* seconds, 0 means 1 */
+	double start;
+	double last;
+	struct ixl_tool_counters prev;
+	const struct ixl_tool_field *prev_extra;
+};
+void ixl_tool_reporter_start(struct ixl_tool_reporter *r, const char *tool, double interval);
+/*
+ * Prints an interval report when due (or when SIGUSR1 asked for one);
+ * cheap to call on every loop iteration. Returns true if it printed.
+ */
+bool ixl_tool_reporter_tick(struct ixl_tool_reporter *r, const struct ixl_tool_counters *total,
+			    const struct ixl_tool_field *extra, size_t n_extra);
+void ixl_tool_report_summary(struct ixl_tool_reporter *r, const struct ixl_tool_counters *total,
+			     const struct ixl_tool_field *extra, size_t n_extra);
+
+/*
+ * True once the loop should end: a signal arrived, --duration passed, or
+ * packets reached --count.
+ */
+bool ixl_tool_done(const struct ixl_tool_reporter *r, uint64_t packets);
+
+/*
+ * The device argument of a tool whose device is optional (ixl-gen): addr if
+ * given, else $IXL_DEVICE, else the one supported NIC that no kernel
+ * interface is using; otherwise exits EX_USAGE listing the candidates.
+ */
+const char *ixl_tool_device_pick(const char *addr);
+
+/* Strict parsers; on bad input they report "invalid VALUE for OPT: why" like ixl_tool_parse_int. */
+void ixl_tool_parse_mac(struct argp_state *state, const char *opt, const char *arg,
+			uint8_t mac[6]);
+/* IPv4 address or range "A-B" (host byte order, lo <= hi). */
+void ixl_tool_parse_ipv4_range(struct argp_state *state, const char *opt, const char *arg,
+			       uint32_t *lo, uint32_t *hi);
+/* Port or range "A-B", 0..65535. */
+void ixl_tool_parse_port_range(struct argp_state *state, const char *opt, const char *arg,
+			       uint16_t *lo, uint16_t *hi);
+/* Seconds as a decimal number > 0 ("1.5"); max bounds it. */
+double ixl_tool_parse_seconds(struct argp_state *state, const char *opt, const char *arg,
+			      double max);
+
 #endif /* IXL_CMD_COMMON_H */
