@@ -140,6 +140,13 @@ struct ixl_tool_reporter {
 	double last;
 	struct ixl_tool_counters prev;
 	const struct ixl_tool_field *prev_extra;
+	/*
+	 * Which directions the text lines show; reporter_start sets both, a tool
+	 * that only sends or only receives clears the other. "dropped" and
+	 * "errors" go with rx. JSON always carries every key.
+	 */
+	bool show_rx;
+	bool show_tx;
 };
 void ixl_tool_reporter_start(struct ixl_tool_reporter *r, const char *tool, double interval);
 /*
@@ -150,6 +157,12 @@ bool ixl_tool_reporter_tick(struct ixl_tool_reporter *r, const struct ixl_tool_c
 			    const struct ixl_tool_field *extra, size_t n_extra);
 void ixl_tool_report_summary(struct ixl_tool_reporter *r, const struct ixl_tool_counters *total,
 			     const struct ixl_tool_field *extra, size_t n_extra);
+/*
+ * Text goes to stderr and is silenced by -q, except what SIGUSR1 asked for.
+ * A SIGUSR1 report carries the totals so far ("so far:" in text, "snapshot":
+ * true in JSON) and leaves the interval in progress alone. JSON interval
+ * objects also carry "interval": the seconds the deltas cover.
+ */
 
 /*
  * True once the loop should end: a signal arrived, --duration passed, or
@@ -176,5 +189,33 @@ void ixl_tool_parse_port_range(struct argp_state *state, const char *opt, const 
 /* Seconds as a decimal number > 0 ("1.5"); max bounds it. */
 double ixl_tool_parse_seconds(struct argp_state *state, const char *opt, const char *arg,
 			      double max);
+
+/*
+ * Packet or bit rate (--rate). A plain number with an optional SI suffix
+ * k, M or G (powers of 1000) is packets per second: "10M" is 10,000,000
+ * packets/s. A unit makes it explicit: "500kpps"; "500Mbit", "500Mbps" or
+ * "500Mbit/s" count each frame with its 4-byte FCS but without preamble and
+ * gap; "50%" is a share of the line rate counting preamble and gap (20 bytes
+ * per frame). Decimals are allowed ("1.5Mpps"); signs, blanks, exponents,
+ * 0, other units and more than 100% are errors.
+ */
+enum ixl_tool_rate_unit {
+	IXL_TOOL_RATE_PPS,     /* packets per second */
+	IXL_TOOL_RATE_BPS,     /* bits per second, frame + FCS */
+	IXL_TOOL_RATE_PERCENT, /* percent of line rate, frame + FCS + 20 */
+};
+struct ixl_tool_rate {
+	enum ixl_tool_rate_unit unit;
+	double value;          /* > 0 */
+};
+#define IXL_TOOL_RATE_MAX_PPS 1e10
+#define IXL_TOOL_RATE_MAX_BPS 1e13
+void ixl_tool_parse_rate(struct argp_state *state, const char *opt, const char *arg,
+			 struct ixl_tool_rate *rate);
+/*
+ * Packets per second that rate means for frames of frame_len bytes (FCS
+ * excluded) on a link of link_mbps (used only for percentages).
+ */
+double ixl_tool_rate_pps(const struct ixl_tool_rate *rate, double frame_len, uint32_t link_mbps);
 
 #endif /* IXL_CMD_COMMON_H */
