@@ -482,6 +482,8 @@ int ixl_device_open(const char *pci_addr, const struct ixl_device_config *cfg,
 	ret = dev->driver->init(dev);
 	if (ret < 0)
 		goto err_bus_master;
+	if (!dev->hw_max_frame_size)
+		dev->hw_max_frame_size = dev->driver->max_frame_size;
 	*out = dev;
 	return 0;
 
@@ -624,6 +626,11 @@ uint32_t ixl_device_tx_queue_depth(const struct ixl_device *dev)
 }
 
 uint32_t ixl_device_max_frame_size(const struct ixl_device *dev)
+{
+	return dev->hw_max_frame_size;
+}
+
+uint32_t ixl_device_rx_frame_size(const struct ixl_device *dev)
 {
 	return dev->max_frame_size;
 }

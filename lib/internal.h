@@ -116,7 +116,8 @@ struct ixl_device {
 	uint16_t tx_queues;
 	uint32_t rx_depth;
 	uint32_t tx_depth;
-	uint32_t max_frame_size;
+	uint32_t max_frame_size;    /* largest frame rx is set up for (config) */
+	uint32_t hw_max_frame_size; /* largest the NIC handles; driver sets it in init */
 	uint8_t mac[6];
 	bool promisc;
 	struct ixl_mempool *rx_pool[IXL_MAX_QUEUES];

@@ -785,6 +785,7 @@ static int e1000_init(struct ixl_device *dev)
 	}
 	priv->model = m;
 	dev->priv = priv;
+	dev->hw_max_frame_size = m->max_frame;
 
 	ret = e1000_reset(dev);
 	if (ret < 0)

@@ -167,7 +167,7 @@ struct ixl_device_config {
 	unsigned flags;            /* enum ixl_device_flags */
 };
 
-/* Counters. read_stats adds the counts since its last call. */
+/* Counters. read_stats adds the counts since its last call; bytes exclude the FCS. */
 struct ixl_device_stats {
 	uint64_t rx_packets;
 	uint64_t rx_bytes;
@@ -226,8 +226,13 @@ uint16_t ixl_device_rx_queues(const struct ixl_device *dev);
 uint16_t ixl_device_tx_queues(const struct ixl_device *dev);
 uint32_t ixl_device_rx_queue_depth(const struct ixl_device *dev);
 uint32_t ixl_device_tx_queue_depth(const struct ixl_device *dev);
-/* Largest frame the NIC handles, FCS excluded. */
+/* Largest frame the NIC can send and receive, FCS excluded (jumbo included). */
 uint32_t ixl_device_max_frame_size(const struct ixl_device *dev);
+/*
+ * Largest frame rx is set up for, FCS excluded: the config's max_frame_size
+ * (1514 by default). Longer frames are dropped and counted as rx errors.
+ */
+uint32_t ixl_device_rx_frame_size(const struct ixl_device *dev);
 /* Adds entries to the pool that feeds rx queue `queue`. */
 int ixl_device_rx_pool_extend(struct ixl_device *dev, uint16_t queue, uint32_t entries);
 struct ixl_mempool *ixl_device_rx_pool(const struct ixl_device *dev, uint16_t queue);
