@@ -881,3 +881,75 @@ double ixl_tool_rate_pps(const struct ixl_tool_rate *rate, double frame_len, uin
 	}
 	return 0;
 }
+
+/* ------------------------------------------------------ ixl-gen frames */
+
+uint32_t ixl_tool_csum_add(uint32_t sum, const void *data, size_t len)
+{
+	const uint8_t *p = data;
+	uint64_t s = sum;
+
+	for (; len >= 2; p += 2, len -= 2)
+		s += (uint32_t)(p[0] << 8 | p[1]);
+	if (len)
+		s += (uint32_t)p[0] << 8;
+	/* Keep it in 32 bits for the caller's accumulator; folding preserves the sum. */
+	while (s >> 32)
+		s = (s & 0xffffffffu) + (s >> 32);
+	return (uint32_t)s;
+}
+
+uint16_t ixl_tool_csum_fold(uint64_t sum)
+{
+	while (sum >> 16)
+		sum = (sum & 0xffff) + (sum >> 16);
+	return (uint16_t)sum;
+}
+
+static uint64_t be_read(const uint8_t *p, int n)
+{
+	uint64_t v = 0;
+
+	for (int i = 0; i < n; i++)
+		v = v << 8 | p[i];
+	return v;
+}
+
+bool ixl_tool_gen_parse(const uint8_t *frame, uint32_t len, uint64_t *seq, uint64_t *ts_ns)
+{
+	const uint8_t *ip = frame + 14, *udp;
+	const struct ixl_tool_gen_payload *pl;
+	uint32_t ihl, ip_len, udp_len, sum;
+
+	if (len < IXL_TOOL_GEN_MIN_FRAME || frame[12] != 0x08 || frame[13] != 0x00)
+		return false;
+	ihl = (uint32_t)(ip[0] & 0x0f) * 4;
+	ip_len = (uint32_t)be_read(ip + 2, 2);
+	if ((ip[0] >> 4) != 4 || ihl < 20 || ip_len < ihl + 8 || 14 + ip_len > len ||
+	    ip[9] != 17)
+		return false;
+	/* A fragment's UDP checksum cannot be checked here, and ixl-gen never fragments. */
+	if ((be_read(ip + 6, 2) & 0x3fff) != 0)
+		return false;
+	if (ixl_tool_csum_fold(ixl_tool_csum_add(0, ip, ihl)) != 0xffff)
+		return false;
+	udp = ip + ihl;
+	udp_len = (uint32_t)be_read(udp + 4, 2);
+	if (udp_len != ip_len - ihl || udp_len < 8 + sizeof(*pl) || be_read(udp + 6, 2) == 0)
+		return false;
+	/* Pseudo-header: addresses, zero, protocol, UDP length. */
+	sum = ixl_tool_csum_add(0, ip + 12, 8);
+	sum = ixl_tool_csum_add(sum, (const uint8_t[]){ 0, 17, (uint8_t)(udp_len >> 8),
+							(uint8_t)udp_len }, 4);
+	sum = ixl_tool_csum_add(sum, udp, udp_len);
+	if (ixl_tool_csum_fold(sum) != 0xffff)
+		return false;
+	pl = (const struct ixl_tool_gen_payload *)(udp + 8);
+	if (memcmp(pl->magic, IXL_TOOL_GEN_MAGIC, 4) != 0)
+		return false;
+	if (seq)
+		*seq = be_read(pl->seq, 8);
+	if (ts_ns)
+		*ts_ns = be_read(pl->ts_ns, 6);
+	return true;
+}

@@ -218,4 +218,42 @@ void ixl_tool_parse_rate(struct argp_state *state, const char *opt, const char *
  */
 double ixl_tool_rate_pps(const struct ixl_tool_rate *rate, double frame_len, uint32_t link_mbps);
 
+/* ------------------------------------------------------------------------
+ * The frames of ixl-gen, as ixl-stat and others recognise them.
+ *
+ * Ethernet II (14 bytes, type 0x0800), IPv4 (20 bytes, no options, DF, TTL
+ * 64, id 0), UDP (8 bytes), then at frame offset 42 this payload of 18
+ * bytes, so that a 60-byte frame (the minimum, FCS excluded) carries it
+ * whole. The rest of a larger frame is filler: the byte at frame offset i
+ * is i & 0xff. IPv4 and UDP checksums are always valid (never 0 for UDP).
+ */
+#define IXL_TOOL_GEN_MAGIC "IXLG"
+#define IXL_TOOL_GEN_PAYLOAD_OFFSET 42
+#define IXL_TOOL_GEN_MIN_FRAME 60
+struct ixl_tool_gen_payload {
+	char magic[4];    /* "IXLG" */
+	uint8_t seq[8];   /* sequence number, big endian, from 0 per run */
+	uint8_t ts_ns[6]; /* send time: CLOCK_MONOTONIC ns mod 2^48, big endian */
+} __attribute__((packed));
+/* Timestamps wrap every 2^48 ns (78 hours): compare them modulo this. */
+#define IXL_TOOL_GEN_TS_MASK ((UINT64_C(1) << 48) - 1)
+
+/*
+ * True if frame (len bytes, FCS excluded) is an ixl-gen frame: Ethernet
+ * type IPv4, a valid IPv4 header checksum, not fragmented, UDP whose length
+ * fits and whose checksum is valid, and the magic. Then *seq and *ts_ns
+ * (either may be NULL) get the sequence number and the 48-bit send time.
+ * Trailing bytes beyond the IP length (padding) are allowed.
+ */
+bool ixl_tool_gen_parse(const uint8_t *frame, uint32_t len, uint64_t *seq, uint64_t *ts_ns);
+
+/*
+ * Internet checksum helpers (RFC 1071) shared by the generator and the
+ * parser: sum adds 16-bit big-endian words of data (an odd last byte is the
+ * high half of a word) to a 32-bit accumulator; fold gives the final 16-bit
+ * ones' complement sum, not yet inverted.
+ */
+uint32_t ixl_tool_csum_add(uint32_t sum, const void *data, size_t len);
+uint16_t ixl_tool_csum_fold(uint64_t sum);
+
 #endif /* IXL_CMD_COMMON_H */
