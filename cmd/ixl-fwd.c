@@ -25,6 +25,8 @@
 
 static struct fwd_options {
 	uint32_t batch;
+	uint32_t rx_depth; /* 0: the driver's default */
+	uint32_t tx_depth;
 	bool dst_mac_set;
 	uint8_t dst_mac[6];
 	unsigned flags; /* enum ixl_device_flags */
@@ -37,6 +39,8 @@ static struct fwd_options {
 enum {
 	OPT_BATCH = 0x100,
 	OPT_DST_MAC,
+	OPT_RX_DEPTH,
+	OPT_TX_DEPTH,
 	OPT_FORCE,
 	OPT_NO_VFIO,
 };
@@ -64,6 +68,10 @@ static const char args_doc[] = "ADDR1 [ADDR2]";
 static const struct argp_option options[] = {
 	{ "batch", OPT_BATCH, "N", 0, "Frames per receive/transmit call (1-512, default 32)", 0 },
 	{ "dst-mac", OPT_DST_MAC, "MAC", 0, "Rewrite the destination MAC of every frame", 0 },
+	{ "rx-depth", OPT_RX_DEPTH, "N", 0,
+	  "Receive descriptors per port (multiple of 8; default: the driver's)", 0 },
+	{ "tx-depth", OPT_TX_DEPTH, "N", 0,
+	  "Transmit descriptors per port (multiple of 8; default: the driver's)", 0 },
 	{ "force", OPT_FORCE, NULL, 0, "Take the NICs even though their interfaces are up", 0 },
 	{ "no-vfio", OPT_NO_VFIO, NULL, 0,
 	  "Use raw sysfs access (root) even when VFIO is available", 0 },
@@ -79,6 +87,13 @@ static error_t parse_opt(int key, char *arg, struct argp_state *state)
 	case OPT_DST_MAC:
 		ixl_tool_parse_mac(state, "--dst-mac", arg, opts.dst_mac);
 		opts.dst_mac_set = true;
+		break;
+	case OPT_RX_DEPTH:
+		/* The driver knows its limits and says so when it opens the NIC. */
+		opts.rx_depth = (uint32_t)ixl_tool_parse_int(state, "--rx-depth", arg, 8, 65536);
+		break;
+	case OPT_TX_DEPTH:
+		opts.tx_depth = (uint32_t)ixl_tool_parse_int(state, "--tx-depth", arg, 8, 65536);
 		break;
 	case OPT_FORCE:
 		opts.flags |= IXL_DEVICE_FORCE;
@@ -122,6 +137,12 @@ static const struct argp argp = {
 struct fwd_dir {
 	struct ixl_device *in;
 	struct ixl_device *out;
+	/*
+	 * NULL: zero copy, out sends the buffers in filled. Otherwise frames
+	 * are copied into this pool of out's first (see fwd_needs_copy).
+	 */
+	struct ixl_mempool *copy_pool;
+	struct ixl_pkt_buf **copies;
 	uint64_t packets;  /* received on in */
 	uint64_t bytes;
 	uint64_t sent;     /* taken by out's tx_batch */
@@ -152,11 +173,11 @@ static void fwd_rewrite(struct ixl_pkt_buf **bufs, uint32_t n)
 /* Moves one batch; returns how many frames arrived. */
 static uint32_t fwd_dir_run(struct fwd_dir *d, struct ixl_pkt_buf **bufs, uint32_t batch)
 {
-	uint32_t n, sent;
+	uint32_t n, sent, got_total;
 
 	if (batch == 0)
 		return 0;
-	n = ixl_device_rx_batch(d->in, 0, bufs, batch);
+	n = got_total = ixl_device_rx_batch(d->in, 0, bufs, batch);
 	if (n == 0)
 		return 0;
 	for (uint32_t i = 0; i < n; i++)
@@ -164,6 +185,19 @@ static uint32_t fwd_dir_run(struct fwd_dir *d, struct ixl_pkt_buf **bufs, uint32
 	d->packets += n;
 	if (opts.ports == 1 || opts.dst_mac_set)
 		fwd_rewrite(bufs, n);
+	if (d->copy_pool) {
+		uint32_t got = ixl_pkt_buf_alloc_batch(d->copy_pool, d->copies, n);
+
+		for (uint32_t i = 0; i < got; i++) {
+			memcpy(d->copies[i]->data, bufs[i]->data, bufs[i]->len);
+			d->copies[i]->len = bufs[i]->len;
+		}
+		ixl_pkt_buf_free_batch(bufs, n);
+		/* Frames beyond what the pool had are dropped like refused ones. */
+		d->dropped += n - got;
+		n = got;
+		bufs = d->copies;
+	}
 	sent = ixl_device_tx_batch(d->out, 0, bufs, n);
 	for (uint32_t i = 0; i < sent; i++)
 		d->sent_bytes += bufs[i]->len;
@@ -173,7 +207,42 @@ static uint32_t fwd_dir_run(struct fwd_dir *d, struct ixl_pkt_buf **bufs, uint32
 		ixl_pkt_buf_free_batch(bufs + sent, n - sent);
 		d->dropped += n - sent;
 	}
-	return n;
+	return got_total;
+}
+
+/*
+ * Zero copy needs the egress NIC to reach the ingress NIC's buffers at the
+ * bus addresses they carry. With raw sysfs access those are physical
+ * addresses, valid for every NIC. With VFIO, libixl gives each NIC its own
+ * container (IOMMU address space) today, so a buffer of one NIC's pool means
+ * nothing to another: the other NIC would send whatever its IOMMU maps at
+ * that address. Then ixl-fwd copies each frame into a pool of the egress NIC.
+ */
+static bool fwd_needs_copy(struct ixl_device *in, struct ixl_device *out)
+{
+	return in != out && (strcmp(ixl_device_access(in), "sysfs") != 0 ||
+			     strcmp(ixl_device_access(out), "sysfs") != 0);
+}
+
+static void fwd_dir_setup(struct fwd_dir *d, struct ixl_device *in, struct ixl_device *out)
+{
+	d->in = in;
+	d->out = out;
+	if (!fwd_needs_copy(in, out))
+		return;
+	/* Room for a full tx ring plus a batch being filled; buffers as large as in's. */
+	d->copy_pool = ixl_mempool_create(out, ixl_device_tx_queue_depth(out) + opts.batch,
+					  ixl_mempool_buf_capacity(ixl_device_rx_pool(in, 0)) +
+						  IXL_PKT_BUF_HEADER);
+	d->copies = calloc(opts.batch, sizeof(*d->copies));
+	if (!d->copy_pool || !d->copies) {
+		warnx("%s: no memory for copying frames to %s", ixl_device_address(in),
+		      ixl_device_address(out));
+		ixl_tool_stop = 1;
+	} else if (ixl_tool_verbosity() > 0) {
+		warnx("%s -> %s: separate DMA address spaces (VFIO), copying frames",
+		      ixl_device_address(in), ixl_device_address(out));
+	}
 }
 
 /* The next batch size: -c N is exact, so never more frames than remain. */
@@ -253,8 +322,12 @@ static void fwd_hw_stats(struct ixl_device **devs, int n, struct ixl_device_stat
 		ixl_device_read_stats(devs[i], hw);
 }
 
-/* Lets the NICs send what they accepted, so its buffers return to their pools. */
-static void fwd_drain(struct ixl_device **devs, int n)
+/*
+ * Lets the NICs send what they accepted so its buffers return to their
+ * pools: until every copy pool is whole again and, for zero copy, the rx
+ * pools stop filling up (DRAIN_SECONDS at most).
+ */
+static void fwd_drain(struct ixl_device **devs, int n, const struct fwd_dir *dirs, int n_dirs)
 {
 	double deadline = ixl_tool_now() + DRAIN_SECONDS;
 	bool busy = true;
@@ -269,7 +342,22 @@ static void fwd_drain(struct ixl_device **devs, int n)
 			if (ixl_mempool_free_count(pool) != before)
 				busy = true;
 		}
+		for (int d = 0; d < n_dirs; d++) {
+			struct ixl_mempool *pool = dirs[d].copy_pool;
+
+			if (pool && ixl_mempool_free_count(pool) != ixl_mempool_size(pool))
+				busy = true;
+		}
 	}
+}
+
+static void fwd_dir_free(struct fwd_dir *d)
+{
+	/* A pool with buffers still in a tx ring must outlive the ring; the
+	 * process ends right after, so it is left to exit. */
+	if (d->copy_pool && ixl_mempool_free_count(d->copy_pool) == ixl_mempool_size(d->copy_pool))
+		ixl_mempool_destroy(d->copy_pool);
+	free(d->copies);
 }
 
 /* "00:04.0" and "0000:00:04.0" are one NIC; unparsable names are left to the open. */
@@ -306,6 +394,8 @@ int main(int argc, char **argv)
 	if (!bufs)
 		err(EX_OSERR, "calloc");
 	cfg.flags = opts.flags;
+	cfg.rx_queue_depth = opts.rx_depth;
+	cfg.tx_queue_depth = opts.tx_depth;
 	/* Installed before the NICs are taken: a signal during the opens must
 	 * still reach the code that closes them. */
 	ixl_tool_signals_install();
@@ -334,12 +424,9 @@ int main(int argc, char **argv)
 
 	memset(dirs, 0, sizeof(dirs));
 	n_dirs = opts.ports;
-	dirs[0].in = devs[0];
-	dirs[0].out = opts.ports == 2 ? devs[1] : devs[0];
-	if (opts.ports == 2) {
-		dirs[1].in = devs[1];
-		dirs[1].out = devs[0];
-	}
+	fwd_dir_setup(&dirs[0], devs[0], opts.ports == 2 ? devs[1] : devs[0]);
+	if (opts.ports == 2)
+		fwd_dir_setup(&dirs[1], devs[1], devs[0]);
 	fwd_report_init(&fields, n_dirs);
 	fwd_report_fill(&fields, dirs, n_dirs, &hw, &total);
 	ixl_tool_reporter_start(&rep, "ixl-fwd", 1.0);
@@ -367,10 +454,12 @@ int main(int argc, char **argv)
 			break;
 	}
 
-	fwd_drain(devs, opts.ports);
+	fwd_drain(devs, opts.ports, dirs, n_dirs);
 	fwd_hw_stats(devs, opts.ports, &hw);
 	fwd_report_fill(&fields, dirs, n_dirs, &hw, &total);
 	ixl_tool_report_summary(&rep, &total, fields.fields, fields.n_fields);
+	for (int d = 0; d < n_dirs; d++)
+		fwd_dir_free(&dirs[d]);
 	for (int i = 0; i < opts.ports; i++)
 		ixl_device_close(devs[i]);
 	free(bufs);
