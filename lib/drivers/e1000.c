@@ -132,7 +132,7 @@ struct e1000_priv {
 	bool admin_down;      /* set_link(false) was called */
 	bool sticky_stats;    /* see e1000_stats_init */
 	uint32_t sticky_last[E1000_ST_COUNT];
-	uint64_t rx_sw_dropped; /* frames spanning descriptors, dropped here */
+	uint64_t rx_sw_dropped; /* frames longer than dev->max_frame_size */
 
 	/* rx: the NIC owns [rx_head, rx_tail); slots [rx_tail, rx_head) are empty. */
 	struct ixl_dma rx_ring_dma;
@@ -349,37 +349,47 @@ static void e1000_rar0_write(struct ixl_device *dev, const uint8_t mac[6])
 }
 
 /*
- * SDM §13.5.2-13.5.3: after reset RAL0/RAH0 hold the station address from
- * the EEPROM, with AV set. Without AV, read the EEPROM words 0-2 (SDM §5.6)
- * ourselves and program them.
+ * The station address is EEPROM words 0-2 (SDM §5.6), read through EERD
+ * (SDM §13.4.4) and programmed into RAL0/RAH0. A reset loads the same words
+ * into RAL0/RAH0 (SDM §13.5.2-13.5.3), but QEMU's e1000 ignores CTRL.RST and
+ * keeps whatever set_mac wrote last. The 82544 has no EERD and relies on the
+ * reload after reset; so does any NIC whose EERD does not answer.
  */
 static int e1000_mac_read(struct ixl_device *dev)
 {
-	uint32_t lo = ixl_reg_read(dev, E1000_RAL(0));
-	uint32_t hi = ixl_reg_read(dev, E1000_RAH(0));
+	uint32_t lo, hi;
 
-	if (hi & E1000_RAH_AV) {
-		for (int i = 0; i < 4; i++)
-			dev->mac[i] = (uint8_t)(lo >> (8 * i));
-		dev->mac[4] = (uint8_t)hi;
-		dev->mac[5] = (uint8_t)(hi >> 8);
-		return 0;
+	if (!(e1000_priv(dev)->model->flags & E1000_F_82544)) {
+		uint8_t mac[6];
+		uint32_t w;
+
+		for (w = 0; w < 3; w++) {
+			uint16_t v;
+
+			if (e1000_eeprom_read(dev, w, &v) < 0)
+				break;
+			mac[2 * w] = (uint8_t)v;
+			mac[2 * w + 1] = (uint8_t)(v >> 8);
+		}
+		if (w == 3 && !(mac[0] & 1)) {
+			memcpy(dev->mac, mac, 6);
+			e1000_rar0_write(dev, mac);
+			return 0;
+		}
+		ixl_warn("%s: no station address from the EEPROM; using RAL0/RAH0",
+			 dev->address);
 	}
-	if (e1000_priv(dev)->model->flags & E1000_F_82544) {
-		ixl_err("%s: RAH0 holds no valid address after reset and the 82544 has no "
-			"EERD register to read the EEPROM with", dev->address);
+	lo = ixl_reg_read(dev, E1000_RAL(0));
+	hi = ixl_reg_read(dev, E1000_RAH(0));
+	if (!(hi & E1000_RAH_AV)) {
+		ixl_err("%s: RAH0 holds no valid station address after reset (RAH0 = 0x%08x)",
+			dev->address, hi);
 		return -EIO;
 	}
-	for (uint32_t w = 0; w < 3; w++) {
-		uint16_t v;
-		int ret = e1000_eeprom_read(dev, w, &v);
-
-		if (ret < 0)
-			return ret;
-		dev->mac[2 * w] = (uint8_t)v;
-		dev->mac[2 * w + 1] = (uint8_t)(v >> 8);
-	}
-	e1000_rar0_write(dev, dev->mac);
+	for (int i = 0; i < 4; i++)
+		dev->mac[i] = (uint8_t)(lo >> (8 * i));
+	dev->mac[4] = (uint8_t)hi;
+	dev->mac[5] = (uint8_t)(hi >> 8);
 	return 0;
 }
 
@@ -468,7 +478,8 @@ static void e1000_read_stats(struct ixl_device *dev, struct ixl_device_stats *st
 	stats->rx_bytes += rx_octets - E1000_FCS_LEN * rx_pkts;
 	stats->tx_bytes += tx_octets - E1000_FCS_LEN * tx_pkts;
 	stats->rx_missed += missed;
-	/* Frames longer than our buffers were good to the NIC but dropped here. */
+	/* Frames longer than dev->max_frame_size were good to the NIC (and are
+	 * in rx_packets) but were dropped here. */
 	stats->rx_errors += errors + priv->rx_sw_dropped;
 	stats->tx_errors += tx_errors;
 	priv->rx_sw_dropped = 0;
@@ -597,8 +608,9 @@ static void e1000_rx_refill(struct ixl_device *dev, struct e1000_priv *priv)
 		volatile struct e1000_rx_desc *d = &priv->rx_ring[tail];
 
 		d->addr = priv->rx_bufs[tail]->dma_addr;
-		/* DD must read 0 until the NIC fills this slot again. */
-		d->status = 0;
+		/* Length, status and errors in one store: DD must read 0 until
+		 * the NIC fills this slot again, and no stale error may remain. */
+		((volatile uint64_t *)d)[1] = 0;
 		if (++tail == depth)
 			tail = 0;
 	}
@@ -786,6 +798,7 @@ static int e1000_init(struct ixl_device *dev)
 	priv->model = m;
 	dev->priv = priv;
 	dev->hw_max_frame_size = m->max_frame;
+	dev->hw_max_frame_size = m->max_frame;
 
 	ret = e1000_reset(dev);
 	if (ret < 0)
@@ -872,6 +885,11 @@ static uint32_t e1000_rx_batch(struct ixl_device *dev, uint16_t queue,
 			ixl_pkt_buf_free(buf);
 		} else if (d->errors & E1000_RXD_ERR_FRAME) {
 			/* SDM §3.2.3.2: a bad frame; the NIC's counters have it. */
+			ixl_pkt_buf_free(buf);
+		} else if (d->length > dev->max_frame_size) {
+			/* Fits the buffer (VLAN-tagged, or LPE's slack) but is
+			 * longer than rx was set up for. */
+			priv->rx_sw_dropped++;
 			ixl_pkt_buf_free(buf);
 		} else {
 			buf->len = d->length;
