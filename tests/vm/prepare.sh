@@ -47,17 +47,24 @@ die() {
 	exit 1
 }
 
-# Modules the initramfs loads (with their dependencies, in order) to reach
-# the host's root over virtio 9p.
-initramfs_modules=(virtio_pci 9pnet_virtio 9p)
+# Modules copied into the initramfs (with their dependencies): virtio 9p to
+# reach the host's root, vfio, and the drivers of the usual QEMU NICs. Other
+# drivers are loaded from the cache later, by guest-init.
+initramfs_modules=(virtio_pci 9pnet_virtio 9p vfio-pci vfio_iommu_type1
+	e1000 e1000e igb virtio_net 8139cp 8139too vmxnet3)
 
-# The initramfs /init (busybox ash). It mounts the host's / read-only over 9p
-# (tag ixlroot), a tmpfs on /run, the private control share (tag ixlctl) on
-# /run/ixl-vm, and hands over to /run/ixl-vm/guest-init (a copy of
-# tests/vm/guest-init made by ixl-vm) as the new root's init.
+# The initramfs /init (busybox ash, everything from RAM: fast under TCG). It
+# mounts the host's / read-only over 9p (tag ixlroot) on /newroot, tmpfs over
+# the places that must be writable, the private control share (tag ixlctl)
+# on /run/ixl-vm and the work dir (tag ixlwork, path in /run/ixl-vm/workdir)
+# at its host path; loads vfio-pci and the NIC drivers (by modalias of the
+# functions in slots 0x04-0x1e), names NIC i's interface eth<i>; then hands
+# over to /run/ixl-vm/guest-init (a copy of tests/vm/guest-init made by
+# ixl-vm) in the new root. /etc/ixl-vm.conf (KVER, MODDIR) comes with it.
 read -r -d '' init_script <<'EOF' || true
 #!/bin/sh
 export PATH=/bin
+. /etc/ixl-vm.conf
 fail() {
 	echo "ixl-vm initramfs: $*" >&2
 	echo o >/proc/sysrq-trigger
@@ -66,21 +73,69 @@ fail() {
 mount -t proc proc /proc
 mount -t sysfs sysfs /sys
 mount -t devtmpfs devtmpfs /dev
-while read -r m; do
-	insmod "/lib/ixl-modules/$m.ko" || fail "insmod $m failed"
-done </lib/ixl-modules/order
+dmesg -n 1
+modprobe -a virtio_pci 9pnet_virtio 9p || fail "cannot load the 9p modules"
 o=trans=virtio,version=9p2000.L,msize=512000
-mount -t 9p -o "$o,ro,cache=loose" ixlroot /newroot || fail "cannot mount the host root (9p tag ixlroot)"
-mount -t tmpfs -o mode=0755 tmpfs /newroot/run || fail "cannot mount tmpfs on /run"
-mkdir /newroot/run/ixl-vm
-mount -t 9p -o "$o" ixlctl /newroot/run/ixl-vm || fail "cannot mount the control share (9p tag ixlctl)"
-for d in dev proc sys; do
-	mount --move "/$d" "/newroot/$d" || fail "cannot move /$d"
+r=/newroot
+mount -t 9p -o "$o,ro,cache=loose" ixlroot $r || fail "cannot mount the host root (9p tag ixlroot)"
+mount -t tmpfs -o mode=0755 tmpfs $r/run || fail "cannot mount tmpfs on /run"
+mkdir $r/run/ixl-vm $r/run/ixl-vm-bin
+mount -t 9p -o "$o" ixlctl $r/run/ixl-vm || fail "cannot mount the control share (9p tag ixlctl)"
+for d in tmp var/tmp; do
+	mount -t tmpfs -o mode=1777 tmpfs $r/$d
 done
-exec switch_root /newroot /bin/bash /run/ixl-vm/guest-init
+for d in mnt root var/log media srv home; do
+	[ -d $r/$d ] && mount -t tmpfs -o mode=0755 tmpfs $r/$d
+done
+mkdir -p /dev/pts /dev/shm /dev/hugepages /dev/mqueue
+mount -t devpts -o gid=5,mode=620,ptmxmode=666 devpts /dev/pts
+mount -t tmpfs -o mode=1777 tmpfs /dev/shm
+mount -t hugetlbfs -o mode=1770 hugetlbfs /dev/hugepages
+mount -t mqueue mqueue /dev/mqueue
+mount -t debugfs debugfs /sys/kernel/debug
+mount -t tracefs tracefs /sys/kernel/tracing
+ln -s /proc/self/fd /dev/fd
+ln -s /proc/self/fd/0 /dev/stdin
+ln -s /proc/self/fd/1 /dev/stdout
+ln -s /proc/self/fd/2 /dev/stderr
+# The read-write work dir, at its host path (which may lie in a tmpfs above).
+IFS= read -r w <$r/run/ixl-vm/workdir || fail "no work dir"
+mkdir -p "$r$w" && mount -t 9p -o "$o" ixlwork "$r$w" || fail "cannot mount the work dir $w"
+hostname ixl-vm
+ip link set lo up
+# Drivers: vfio, then by modalias for the NIC slots 0x04-0x1e (function 0).
+modprobe -a vfio-pci vfio_iommu_type1
+aliases=
+for p in /sys/bus/pci/devices/0000:00:*.0; do
+	s=${p##*:}
+	s=$((0x${s%.0}))
+	[ $s -ge 4 ] && [ $s -le 30 ] && aliases="$aliases $(cat $p/modalias)"
+done
+[ -n "$aliases" ] && modprobe -a -q $aliases
+for pass in ixltmp eth; do
+	for n in /sys/bus/pci/devices/0000:00:*.0/net/*; do
+		[ -e "$n" ] || continue
+		p=${n%/net/*}
+		s=${p##*:}
+		s=$((0x${s%.0}))
+		[ $s -ge 4 ] && [ $s -le 30 ] && ip link set dev ${n##*/} name $pass$((s - 4))
+	done
+done
+# modprobe in the new root: the modules are in the cache dir, the host has
+# no /lib/modules. A wrapper is in PATH and the kernel's usermode modprobe.
+mp=/usr/sbin/modprobe
+[ -x $r$mp ] || mp=/sbin/modprobe
+printf '#!/bin/sh\nexec %s -d %s "$@"\n' "$mp" "$MODDIR" >$r/run/ixl-vm-bin/modprobe
+cp $r/run/ixl-vm-bin/modprobe $r/run/ixl-vm-bin/ixl-vm-modprobe
+chmod 755 $r/run/ixl-vm-bin/modprobe $r/run/ixl-vm-bin/ixl-vm-modprobe
+echo /run/ixl-vm-bin/modprobe >/proc/sys/kernel/modprobe
+for d in dev proc sys; do
+	mount --move "/$d" "$r/$d" || fail "cannot move /$d"
+done
+exec switch_root $r /bin/bash /run/ixl-vm/guest-init
 fail "switch_root failed"
 EOF
-stamp=$(printf '%s\n' "$init_script" "${initramfs_modules[*]}" | sha256sum | cut -c1-12)
+stamp=$(printf '%s\n' "$init_script" "${initramfs_modules[*]}" "$cache" | sha256sum | cut -c1-12)
 
 cache_ok() {
 	[ -f "$cache/current.env" ] || return 1
@@ -158,32 +213,37 @@ if [ $force -eq 1 ] || [ ! -f "$initrd" ]; then
 		die "$busybox is dynamically linked; install busybox-static"
 	fi
 	r="$tmp/root"
-	mkdir -p "$r"/{bin,dev,proc,sys,newroot,lib/ixl-modules}
+	mkdir -p "$r"/{bin,dev,proc,sys,newroot,etc}
 	cp "$busybox" "$r/bin/busybox"
 	for applet in $("$r/bin/busybox" --list); do
 		[ -e "$r/bin/$applet" ] || ln -s busybox "$r/bin/$applet"
 	done
 	mknod -m 600 "$r/dev/console" c 5 1
 	mknod -m 666 "$r/dev/null" c 1 3
-	: >"$r/lib/ixl-modules/order"
+	case $cache in *[\'\"\\\ \$\`]*) die "cache path $cache: no quotes, spaces, \$ or \\ please" ;; esac
+	mdir="$r/lib/modules/$kver"
+	mkdir -p "$mdir"
 	while read -r _ path; do
-		name=$(basename "$path")
-		name=${name%%.ko*}
-		grep -qx "$name" "$r/lib/ixl-modules/order" && continue
+		rel=${path#"$kdir/lib/modules/$kver/"}
+		dst="$mdir/${rel%%.ko*}.ko"
+		[ -e "$dst" ] && continue
+		mkdir -p "$(dirname "$dst")"
 		case $path in
-		*.ko) cp "$path" "$r/lib/ixl-modules/$name.ko" ;;
-		*.ko.xz) xz -dc "$path" >"$r/lib/ixl-modules/$name.ko" ;;
-		*.ko.zst) zstd -qdc "$path" >"$r/lib/ixl-modules/$name.ko" ;;
-		*.ko.gz) gzip -dc "$path" >"$r/lib/ixl-modules/$name.ko" ;;
+		*.ko) cp "$path" "$dst" ;;
+		*.ko.xz) xz -dc "$path" >"$dst" ;;
+		*.ko.zst) zstd -qdc "$path" >"$dst" ;;
+		*.ko.gz) gzip -dc "$path" >"$dst" ;;
 		*) die "unexpected module file $path" ;;
 		esac
-		echo "$name" >>"$r/lib/ixl-modules/order"
 	done < <(for m in "${initramfs_modules[@]}"; do
 		modprobe -d "$kdir" -S "$kver" --show-depends "$m" | grep '^insmod '
 	done)
+	cp "$kdir/lib/modules/$kver"/modules.{builtin,builtin.modinfo,order} "$mdir/"
+	depmod -b "$r" "$kver"
 	for m in "${initramfs_modules[@]}"; do
-		grep -qx "${m//-/_}" "$r/lib/ixl-modules/order" || die "module $m not found for $kver"
+		modprobe -d "$r" -S "$kver" --show-depends "$m" >/dev/null 2>&1 || die "module $m not found for $kver"
 	done
+	printf 'KVER=%s\nMODDIR=%s\n' "$kver" "$kdir" >"$r/etc/ixl-vm.conf"
 	printf '%s\n' "$init_script" >"$r/init"
 	chmod 755 "$r/init"
 	(cd "$r" && find . -print0 | LC_ALL=C sort -z | cpio --null -o -H newc --quiet) | gzip -1 >"$tmp/initrd"
