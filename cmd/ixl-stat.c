@@ -114,7 +114,8 @@ static error_t parse_opt(int key, char *arg, struct argp_state *state)
 }
 
 static const struct argp_child children[] = {
-	{ &ixl_tool_run_argp, 0, NULL, 0 },
+	/* The shared help says -c counts packets; here it counts lines. */
+	{ &ixl_tool_run_argp, 0, "Run control (here -c N means N intervals, not packets):", 0 },
 	{ &ixl_tool_common_argp, 0, NULL, 0 },
 	{ 0 },
 };
