@@ -157,12 +157,16 @@ check("run 2: %d frames, sequence numbers 0..%d each once" % (len(run2), n2 - 1)
 check("run 2: size, addresses, ports and filler follow the documented cycles", good and run2)
 sent_gen = [f for f in sent if f[6:12] == src and f[12:14] == b"\x08\x00"]
 check("QEMU's capture of NIC0: %d ixl-gen frames" % len(sent_gen), len(sent_gen) == n1 + n2)
-check("QEMU's capture and tcpdump hold the same bytes, frame by frame", sent_gen == gen)
+# The receiving kernel's capture sometimes puts a small frame ahead of a
+# 1514-byte one (seen with e1000e + tcpdump), so the wire order is QEMU's.
+check("QEMU's capture and tcpdump hold the same frames, byte for byte", sorted(sent_gen) == sorted(gen))
+wire2 = [struct.unpack("!Q", f[46:54])[0] for f in sent_gen if 7000 <= struct.unpack("!H", f[36:38])[0] <= 7003]
+check("run 2 on the wire (QEMU's capture): sequence numbers 0..%d in order" % (n2 - 1), wire2 == list(range(n2)))
 want = [f + bytes(max(0, 60 - len(f))) for f in replay] * loops
 got = [f for f in rx if f[6:12] == bytes.fromhex("02aabbccdd01")]
-check("replay: tcpdump got the %d pcap frames x %d in order, short one padded" % (len(replay), loops),
-      got == want)
-check("replay: QEMU's capture agrees", [f for f in sent if f[6:12] == bytes.fromhex("02aabbccdd01")] == want)
+check("replay: tcpdump got the %d pcap frames x %d, short one padded to 60" % (len(replay), loops),
+      sorted(got) == sorted(want))
+check("replay: QEMU's capture holds them in order", [f for f in sent if f[6:12] == bytes.fromhex("02aabbccdd01")] == want)
 print("\n".join(ok))
 EOF
 )
