@@ -114,10 +114,17 @@ for p in /sys/bus/pci/devices/0000:00:*.0; do
 	[ $s -ge 4 ] && [ $s -le 30 ] && aliases="$aliases $(cat $p/modalias)"
 done
 [ -n "$aliases" ] && modprobe -a -q $aliases
+# virtio-net binds to the virtio device that virtio_pci creates.
+aliases=
+for p in /sys/bus/virtio/devices/*; do
+	[ -e $p/driver ] || aliases="$aliases $(cat $p/modalias)"
+done
+[ -n "$aliases" ] && modprobe -a -q $aliases
 for pass in ixltmp eth; do
-	for n in /sys/bus/pci/devices/0000:00:*.0/net/*; do
+	for n in /sys/bus/pci/devices/0000:00:*.0/net/* /sys/bus/pci/devices/0000:00:*.0/virtio*/net/*; do
 		[ -e "$n" ] || continue
 		p=${n%/net/*}
+		p=${p%/virtio*}
 		s=${p##*:}
 		s=$((0x${s%.0}))
 		[ $s -ge 4 ] && [ $s -le 30 ] && ip link set dev ${n##*/} name $pass$((s - 4))
