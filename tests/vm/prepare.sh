@@ -18,7 +18,9 @@
 #
 # --quick: only check that the cache is complete and current (no install-deps,
 #          no apt): exit 0 if it is, otherwise prepare it as usual.
-# --force: rebuild kernel tree and initramfs even if present.
+# --force: rebuild the initramfs (and vmlinux) even if present. A complete
+#          kernel tree is never replaced (running guests read modules from it);
+#          delete CACHE/kernel-VERSION by hand to fetch it again.
 #
 # Idempotent; two concurrent runs serialise on an flock on CACHE/.lock, and
 # everything is built in temporary names and renamed into place.
@@ -86,9 +88,11 @@ mount -t 9p -o "$o" ixlctl $r/run/ixl-vm || fail "cannot mount the control share
 for d in tmp var/tmp; do
 	mount -t tmpfs -o mode=1777 tmpfs $r/$d
 done
-for d in mnt root var/log media srv home; do
-	[ -d $r/$d ] && mount -t tmpfs -o mode=0755 tmpfs $r/$d
-done
+# Other tmpfs places: ixl-vm leaves out those holding the cwd, the repo or
+# the module tree, which must stay visible.
+while IFS= read -r d; do
+	[ -d "$r$d" ] && mount -t tmpfs -o mode=0755 tmpfs "$r$d"
+done <$r/run/ixl-vm/tmpfs
 mkdir -p /dev/pts /dev/shm /dev/hugepages /dev/mqueue
 mount -t devpts -o gid=5,mode=620,ptmxmode=666 devpts /dev/pts
 mount -t tmpfs -o mode=1777 tmpfs /dev/shm
@@ -198,7 +202,7 @@ tmp=$(mktemp -d "$cache/.tmp.XXXXXX")
 trap 'rm -rf "$tmp"' EXIT
 chmod 755 "$tmp"
 
-if [ $force -eq 1 ] || [ ! -f "$kdir/lib/modules/$kver/modules.dep" ] || [ ! -f "$kdir/boot/vmlinuz-$kver" ]; then
+if [ ! -f "$kdir/lib/modules/$kver/modules.dep" ] || [ ! -f "$kdir/boot/vmlinuz-$kver" ]; then
 	log "fetching guest kernel linux-image-$kver"
 	(cd "$tmp" && apt-get download -q "linux-image-$kver" 2>&1 | grep -v '^W: Download is performed unsandboxed' >&2) ||
 		die "apt-get download linux-image-$kver failed"
@@ -236,7 +240,7 @@ for magic, new in ((b"\xfd7zXZ\x00", lambda: lzma.LZMADecompressor()),
 sys.exit(1)
 '
 kernel="$kdir/boot/vmlinuz-$kver"
-if [ ! -f "$kdir/boot/vmlinux-$kver" ] && grep -qx 'CONFIG_PVH=y' "$kdir/boot/config-$kver" 2>/dev/null; then
+if { [ $force -eq 1 ] || [ ! -f "$kdir/boot/vmlinux-$kver" ]; } && grep -qx 'CONFIG_PVH=y' "$kdir/boot/config-$kver" 2>/dev/null; then
 	if python3 -c "$extract_vmlinux" "$kernel" "$tmp/vmlinux"; then
 		mv "$tmp/vmlinux" "$kdir/boot/vmlinux-$kver"
 	else

@@ -11,14 +11,17 @@ here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 vm=$here/ixl-vm
 pass=0
 fail=0
+stamp() { [ -n "${IXL_VM:-}" ] && awk -v t="$EPOCHREALTIME" -v t0="$T0" 'BEGIN { printf " [%.1f s]", t - t0 }'; }
+T0=$EPOCHREALTIME
 ok() {
-	echo "ok   - $*"
+	echo "ok   - $*$(stamp)"
 	pass=$((pass + 1))
 }
 bad() {
-	echo "FAIL - $*"
+	echo "FAIL - $*$(stamp)"
 	fail=$((fail + 1))
 }
+quiet() { "$@" >/dev/null 2>&1; }
 check() { # check DESCRIPTION COMMAND...
 	local d=$1
 	shift
@@ -107,8 +110,8 @@ guest() {
 			busybox ping -c 1 -W 1 $net.2 >/dev/null 2>&1 && got=1 && break
 		done
 		check "ping eth$a (${models[$a]}) -> eth$b (${models[$b]}) in a netns, hub ${hubs[$a]}" [ $got = 1 ]
-		check "5 pings eth$a -> eth$b, none lost" busybox ping -q -c 5 -i 0.2 -W 2 $net.2
-		check "5 pings from the netns eth$b -> eth$a" ip netns exec $ns busybox ping -q -c 5 -i 0.2 -W 2 $net.1
+		check "5 pings eth$a -> eth$b, none lost" quiet busybox ping -q -c 5 -i 0.2 -W 2 $net.2
+		check "5 pings from the netns eth$b -> eth$a" quiet ip netns exec $ns busybox ping -q -c 5 -i 0.2 -W 2 $net.1
 	done
 	n=$(tcpdump -nr "$IXL_VM_WORKDIR/hub0.pcap" icmp 2>/dev/null | wc -l)
 	check "tcpdump in the guest reads $n ICMP frames from the hub 0 dump" [ "$n" -gt 0 ]
@@ -128,6 +131,7 @@ if [ "$(id -u)" -ne 0 ]; then
 fi
 export IXL_VM_QUIET=1
 T0=$(date +%s.%N)
+unset IXL_VM
 now() { date +%s.%N; }
 secs() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.1f", b - a }'; }
 work=$(mktemp -d "${TMPDIR:-/tmp}/ixl-vm-selftest.XXXXXX")
