@@ -144,9 +144,10 @@ trap 'rm -rf "$work"' EXIT
 
 echo "# boot overhead: ixl-vm -- true"
 t=$(now)
-"$vm" -- true
+IXL_VM_TIMING=1 "$vm" -- true 2>"$work/err"
 rc=$?
 boot=$(secs "$t" "$(now)")
+sed 's/^/  /' "$work/err"
 check "ixl-vm -- true exits 0 (${boot} s)" [ $rc = 0 ]
 
 echo "# exit status, argument quoting, stdout/stderr, cwd, env pass-through"
@@ -174,6 +175,10 @@ g=$(grep -c "no-such-nic" "$work/err")
 check "bad NIC model: exit 125 with QEMU's message" [ $rc = 125 -a "$g" -gt 0 ]
 "$vm" --nic igb,hub=x -- true 2>/dev/null
 check "bad --nic option: exit 2" [ $? = 2 ]
+"$vm" $(printf -- '--nic e1000 %.0s' {1..10}) --nic igb -- true 2>"$work/err"
+rc=$?
+g=$(grep -c 'igb must be one of NICs 0-9' "$work/err")
+check "igb as NIC 10 refused (SR-IOV VF slots): exit 2" [ $rc = 2 -a "$g" = 1 ]
 
 echo "# SIGTERM kills QEMU"
 "$vm" -- sleep 100 &
