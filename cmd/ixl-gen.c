@@ -513,18 +513,31 @@ static void pcap_fill(const struct gen_state *g, struct ixl_pkt_buf *b, uint64_t
 
 /* ------------------------------------------------------------ pacing */
 
+static uint32_t frame_len_at(const struct gen_state *g, uint64_t k)
+{
+	return opts.pcap_path ? g->pcap.len[k % g->pcap.n] : opts.sizes[k % opts.n_sizes];
+}
+
+
 /*
- * A token bucket in rate units (packets, or bits counted as the rate says)
- * against CLOCK_MONOTONIC: it refills continuously and holds at most one
- * batch, so a stall (a descheduled CPU) is never made up by a burst.
+ * Two token buckets in rate units (packets, or bits counted as the rate
+ * says) against CLOCK_MONOTONIC, refilled continuously. The first holds up
+ * to 100 ms of credit at the rate, so that a stall (the CPU taken away for a
+ * few ms, common under a hypervisor) is made up and each second still gets
+ * its share. The second refills at twice the rate and holds one batch: the
+ * making-up runs at no more than double rate, never as a burst larger than
+ * a batch.
  */
+#define PACE_CREDIT_NS 100e6
+#define PACE_PEAK_FACTOR 2.0
+
 struct pacer {
 	bool on;
-	double per_ns;      /* units per ns */
-	double tokens;
-	double cap;
-	uint64_t last_ns;
 	enum ixl_tool_rate_unit unit;
+	double per_ns;      /* units per ns */
+	double tokens, cap; /* the rate */
+	double peak, peak_cap; /* the ceiling while catching up */
+	uint64_t last_ns;
 };
 
 static uint64_t now_ns(void)
@@ -548,18 +561,64 @@ static double pacer_cost(const struct pacer *pc, uint32_t len)
 	}
 }
 
-static void pacer_refill(struct pacer *pc, uint64_t now)
+static void pacer_start(struct pacer *pc, uint32_t max_len, uint32_t first_len, uint64_t now)
 {
-	pc->tokens += (double)(now - pc->last_ns) * pc->per_ns;
+	pc->peak_cap = BATCH * pacer_cost(pc, max_len);
+	pc->cap = pc->per_ns * PACE_CREDIT_NS;
+	if (pc->cap < pc->peak_cap)
+		pc->cap = pc->peak_cap;
+	/* The first frame goes at once; from then on the buckets decide. */
+	pc->tokens = pc->peak = pacer_cost(pc, first_len);
 	pc->last_ns = now;
-	if (pc->tokens > pc->cap)
-		pc->tokens = pc->cap;
 }
 
-static void pacer_wait(const struct pacer *pc, double need)
+static void pacer_refill(struct pacer *pc, uint64_t now)
 {
-	double wait = (need - pc->tokens) / pc->per_ns;
+	double dt = (double)(now - pc->last_ns);
 
+	pc->last_ns = now;
+	pc->tokens += dt * pc->per_ns;
+	if (pc->tokens > pc->cap)
+		pc->tokens = pc->cap;
+	pc->peak += dt * pc->per_ns * PACE_PEAK_FACTOR;
+	if (pc->peak > pc->peak_cap)
+		pc->peak = pc->peak_cap;
+}
+
+/* How many of the next n frames (starting with frame k) may go now. */
+static uint32_t pacer_allow(const struct pacer *pc, const struct gen_state *g, uint64_t k,
+			    uint32_t n)
+{
+	double tokens = pc->tokens, peak = pc->peak;
+
+	for (uint32_t i = 0; i < n; i++) {
+		double c = pacer_cost(pc, frame_len_at(g, k + i));
+
+		if (tokens < c || peak < c)
+			return i;
+		tokens -= c;
+		peak -= c;
+	}
+	return n;
+}
+
+static void pacer_take(struct pacer *pc, uint32_t len)
+{
+	double c = pacer_cost(pc, len);
+
+	pc->tokens -= c;
+	pc->peak -= c;
+}
+
+/* Sleeps through long waits; short ones are left to the caller's spinning. */
+static void pacer_wait(const struct pacer *pc, uint32_t next_len)
+{
+	double c = pacer_cost(pc, next_len);
+	double wait = (c - pc->tokens) / pc->per_ns;
+	double wait_peak = (c - pc->peak) / (pc->per_ns * PACE_PEAK_FACTOR);
+
+	if (wait_peak > wait)
+		wait = wait_peak;
 	if (wait > SPIN_NS) {
 		struct timespec ts;
 		uint64_t ns = (uint64_t)wait - SPIN_NS / 2;
@@ -572,11 +631,6 @@ static void pacer_wait(const struct pacer *pc, double need)
 }
 
 /* ------------------------------------------------------------ the run */
-
-static uint32_t frame_len_at(const struct gen_state *g, uint64_t k)
-{
-	return opts.pcap_path ? g->pcap.len[k % g->pcap.n] : opts.sizes[k % opts.n_sizes];
-}
 
 static void rate_announce(const struct gen_state *g, const struct pacer *pc, double mean_len,
 			  uint32_t link_mbps)
@@ -721,16 +775,14 @@ int main(int argc, char **argv)
 			      ixl_device_address(g.dev));
 			close_and_exit(&g, EX_UNAVAILABLE);
 		}
-		pc.cap = BATCH * pacer_cost(&pc, g.max_len);
 	}
 	rate_announce(&g, &pc, mean_len, link_mbps);
 
 	ixl_device_read_stats(g.dev, NULL);
 	ixl_tool_reporter_start(&rep, "ixl-gen", 1);
 	rep.show_rx = false;
-	/* The first frame goes at once; from then on the bucket decides. */
-	pc.last_ns = now_ns();
-	pc.tokens = pacer_cost(&pc, frame_len_at(&g, 0));
+	if (pc.on)
+		pacer_start(&pc, g.max_len, frame_len_at(&g, 0), now_ns());
 
 	while (sent < limit && !ixl_tool_done(&rep, sent)) {
 		uint64_t now = now_ns();
@@ -739,19 +791,8 @@ int main(int argc, char **argv)
 		if (limit - sent < n)
 			n = (uint32_t)(limit - sent);
 		if (pc.on) {
-			double tokens;
-
 			pacer_refill(&pc, now);
-			tokens = pc.tokens;
-			for (uint32_t i = 0; i < n; i++) {
-				double c = pacer_cost(&pc, frame_len_at(&g, sent + i));
-
-				if (tokens < c) {
-					n = i;
-					break;
-				}
-				tokens -= c;
-			}
+			n = pacer_allow(&pc, &g, sent, n);
 		}
 		if (n) {
 			got = ixl_pkt_buf_alloc_batch(g.pool, bufs, n);
@@ -765,9 +806,11 @@ int main(int argc, char **argv)
 			/* Not taken: back to the pool, rebuilt with the right numbers next time. */
 			ixl_pkt_buf_free_batch(bufs + taken, got - taken);
 			for (uint32_t i = 0; i < taken; i++) {
-				tot.tx_bytes += bufs[i]->len;
+				uint32_t len = frame_len_at(&g, sent + i);
+
+				tot.tx_bytes += len;
 				if (pc.on)
-					pc.tokens -= pacer_cost(&pc, bufs[i]->len);
+					pacer_take(&pc, len);
 			}
 			tot.tx_packets += taken;
 			sent += taken;
@@ -775,7 +818,8 @@ int main(int argc, char **argv)
 				ixl_device_tx_batch(g.dev, 0, NULL, 0);
 		} else {
 			ixl_device_tx_batch(g.dev, 0, NULL, 0);
-			pacer_wait(&pc, pacer_cost(&pc, frame_len_at(&g, sent)));
+			if (pc.on)
+				pacer_wait(&pc, frame_len_at(&g, sent));
 		}
 		if (ixl_tool_report_now || ixl_tool_now() - rep.last >= rep.interval) {
 			struct ixl_tool_field extra[] = {
