@@ -213,15 +213,14 @@ static uint32_t fwd_dir_run(struct fwd_dir *d, struct ixl_pkt_buf **bufs, uint32
 /*
  * Zero copy needs the egress NIC to reach the ingress NIC's buffers at the
  * bus addresses they carry. With raw sysfs access those are physical
- * addresses, valid for every NIC. With VFIO, libixl gives each NIC its own
- * container (IOMMU address space) today, so a buffer of one NIC's pool means
- * nothing to another: the other NIC would send whatever its IOMMU maps at
- * that address. Then ixl-fwd copies each frame into a pool of the egress NIC.
+ * addresses, valid for every NIC; under VFIO libixl puts all NICs of a
+ * process in one IOMMU address space. Only a mix of the two (one NIC with
+ * VFIO, the other raw) leaves the addresses meaningless to the other NIC:
+ * then ixl-fwd copies each frame into a pool of the egress NIC.
  */
 static bool fwd_needs_copy(struct ixl_device *in, struct ixl_device *out)
 {
-	return in != out && (strcmp(ixl_device_access(in), "sysfs") != 0 ||
-			     strcmp(ixl_device_access(out), "sysfs") != 0);
+	return in != out && strcmp(ixl_device_access(in), ixl_device_access(out)) != 0;
 }
 
 static void fwd_dir_setup(struct fwd_dir *d, struct ixl_device *in, struct ixl_device *out)
@@ -240,7 +239,7 @@ static void fwd_dir_setup(struct fwd_dir *d, struct ixl_device *in, struct ixl_d
 		      ixl_device_address(out));
 		ixl_tool_stop = 1;
 	} else if (ixl_tool_verbosity() > 0) {
-		warnx("%s -> %s: separate DMA address spaces (VFIO), copying frames",
+		warnx("%s -> %s: one NIC under VFIO, the other raw: copying frames",
 		      ixl_device_address(in), ixl_device_address(out));
 	}
 }

@@ -105,7 +105,6 @@ struct ixl_device {
 	uint64_t config_offset; /* VFIO config region offset */
 	volatile uint8_t *bar0;
 	size_t bar0_size;
-	uint64_t next_iova;  /* VFIO IOVA allocator: bump pointer */
 	bool dma_fake;       /* unit tests: DMA memory no device sees */
 	struct pidfh *lock; /* libbsd pidfile: one process per NIC */
 	char original_driver[64]; /* to give the NIC back to */

@@ -22,6 +22,17 @@
 #define IOVA_BASE (1ull << 30)
 #define IOVA_LIMIT 0xfee00000ull
 
+/*
+ * One container per process, shared by every device opened through VFIO:
+ * all IOMMU groups in it see the same IOVA space, so a buffer received on
+ * one NIC can be sent by another (zero-copy forwarding). Not thread-safe,
+ * like device open and close.
+ */
+static int container_fd = -1;
+static unsigned container_users;
+static uint64_t container_next_iova = IOVA_BASE;
+static bool container_has_iommu;
+
 int ixl_vfio_dma_map(struct ixl_device *dev, void *virt, size_t size, uint64_t *iova)
 {
 	struct vfio_iommu_type1_dma_map map = {
@@ -31,16 +42,15 @@ int ixl_vfio_dma_map(struct ixl_device *dev, void *virt, size_t size, uint64_t *
 		.size = size,
 	};
 
-	if (dev->next_iova < IOVA_BASE)
-		dev->next_iova = IOVA_BASE;
 	/* Keep hugepage mappings 2 MiB aligned in IOVA space too, for the IOMMU's sake. */
-	dev->next_iova = (dev->next_iova + (2u << 20) - 1) & ~((2ull << 20) - 1);
-	if (dev->next_iova + size > IOVA_LIMIT) {
+	uint64_t iova_next = (container_next_iova + (2u << 20) - 1) & ~((2ull << 20) - 1);
+
+	if (iova_next + size > IOVA_LIMIT) {
 		ixl_err("%s: out of IOVA space mapping %zu bytes (%llu MiB mapped already)",
-			dev->address, size, (unsigned long long)(dev->next_iova - IOVA_BASE) >> 20);
+			dev->address, size, (unsigned long long)(iova_next - IOVA_BASE) >> 20);
 		return -ENOMEM;
 	}
-	map.iova = dev->next_iova;
+	map.iova = iova_next;
 	if (ioctl(dev->vfio_container, VFIO_IOMMU_MAP_DMA, &map) < 0) {
 		int e = errno;
 
@@ -49,7 +59,7 @@ int ixl_vfio_dma_map(struct ixl_device *dev, void *virt, size_t size, uint64_t *
 		return -e;
 	}
 	*iova = map.iova;
-	dev->next_iova += size;
+	container_next_iova = iova_next + size;
 	return 0;
 }
 
@@ -80,6 +90,17 @@ static int region_info(struct ixl_device *dev, unsigned index, struct vfio_regio
 	return 0;
 }
 
+static void container_release(struct ixl_device *dev)
+{
+	if (dev->vfio_container < 0)
+		return;
+	dev->vfio_container = -1;
+	if (--container_users == 0) {
+		close(container_fd);
+		container_fd = -1;
+	}
+}
+
 int ixl_vfio_open(struct ixl_device *dev)
 {
 	struct vfio_group_status status = { .argsz = sizeof(status) };
@@ -88,19 +109,26 @@ int ixl_vfio_open(struct ixl_device *dev)
 	void *bar;
 	int ret;
 
-	dev->vfio_container = open("/dev/vfio/vfio", O_RDWR | O_CLOEXEC);
-	if (dev->vfio_container < 0) {
-		ret = -errno;
-		ixl_err("%s: cannot open /dev/vfio/vfio: %s (load vfio-pci: modprobe vfio-pci)",
-			dev->address, strerror(-ret));
-		return ret;
+	if (container_fd < 0) {
+		container_fd = open("/dev/vfio/vfio", O_RDWR | O_CLOEXEC);
+		if (container_fd < 0) {
+			ret = -errno;
+			ixl_err("%s: cannot open /dev/vfio/vfio: %s (load vfio-pci: modprobe vfio-pci)",
+				dev->address, strerror(-ret));
+			return ret;
+		}
+		if (ioctl(container_fd, VFIO_GET_API_VERSION) != VFIO_API_VERSION ||
+		    ioctl(container_fd, VFIO_CHECK_EXTENSION, VFIO_TYPE1_IOMMU) != 1) {
+			ixl_err("%s: the kernel's VFIO lacks the type1 IOMMU this needs", dev->address);
+			close(container_fd);
+			container_fd = -1;
+			return -ENOTSUP;
+		}
+		container_has_iommu = false;
+		container_next_iova = IOVA_BASE;
 	}
-	if (ioctl(dev->vfio_container, VFIO_GET_API_VERSION) != VFIO_API_VERSION ||
-	    ioctl(dev->vfio_container, VFIO_CHECK_EXTENSION, VFIO_TYPE1_IOMMU) != 1) {
-		ixl_err("%s: the kernel's VFIO lacks the type1 IOMMU this needs", dev->address);
-		ret = -ENOTSUP;
-		goto err_container;
-	}
+	container_users++;
+	dev->vfio_container = container_fd;
 
 	snprintf(path, sizeof(path), "/dev/vfio/%d", dev->pci.iommu_group);
 	dev->vfio_group = open(path, O_RDWR | O_CLOEXEC);
@@ -123,13 +151,16 @@ int ixl_vfio_open(struct ixl_device *dev)
 		ret = -EBUSY;
 		goto err_group;
 	}
+	/* The IOMMU model is set once, when the first group joins. */
 	if (ioctl(dev->vfio_group, VFIO_GROUP_SET_CONTAINER, &dev->vfio_container) < 0 ||
-	    ioctl(dev->vfio_container, VFIO_SET_IOMMU, VFIO_TYPE1_IOMMU) < 0) {
+	    (!container_has_iommu &&
+	     ioctl(dev->vfio_container, VFIO_SET_IOMMU, VFIO_TYPE1_IOMMU) < 0)) {
 		ret = -errno;
 		ixl_err("%s: cannot attach IOMMU group %d to a VFIO container: %s",
 			dev->address, dev->pci.iommu_group, strerror(-ret));
 		goto err_group;
 	}
+	container_has_iommu = true;
 	dev->vfio_device = ioctl(dev->vfio_group, VFIO_GROUP_GET_DEVICE_FD, dev->address);
 	if (dev->vfio_device < 0) {
 		ret = -errno;
@@ -167,8 +198,7 @@ err_group:
 	close(dev->vfio_group);
 	dev->vfio_group = -1;
 err_container:
-	close(dev->vfio_container);
-	dev->vfio_container = -1;
+	container_release(dev);
 	return ret;
 }
 
@@ -183,7 +213,6 @@ void ixl_vfio_close(struct ixl_device *dev)
 		close(dev->vfio_device);
 	if (dev->vfio_group >= 0)
 		close(dev->vfio_group);
-	if (dev->vfio_container >= 0)
-		close(dev->vfio_container);
-	dev->vfio_device = dev->vfio_group = dev->vfio_container = -1;
+	dev->vfio_device = dev->vfio_group = -1;
+	container_release(dev);
 }

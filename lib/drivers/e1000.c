@@ -908,8 +908,10 @@ static uint32_t e1000_rx_batch(struct ixl_device *dev, uint16_t queue,
 
 		if (missing >= E1000_RX_REFILL_MIN || missing >= depth / 2 || owned == 0)
 			e1000_rx_refill(dev, priv);
-	} else if (head == priv->rx_tail) {
-		/* The pool was empty last time; try again. */
+	} else if (priv->rx_tail != (head + depth - 1) % depth) {
+		/* Idle poll with slots missing (a short last batch, or an empty
+		 * pool last time): top the ring up, so the next burst finds it
+		 * full and the pool's free count settles where it started. */
 		e1000_rx_refill(dev, priv);
 	}
 	return got;
