@@ -545,7 +545,9 @@ static int batch_handle(struct ixl_pkt_buf **bufs, uint32_t n)
 			}
 		}
 		if (!opts.output) {
-			frame_print(&ts, b);
+			/* --json owns stdout: frames are only counted then. */
+			if (!ixl_tool_run.json)
+				frame_print(&ts, b);
 			accepted++;
 			continue;
 		}
