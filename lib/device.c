@@ -171,7 +171,13 @@ static void on_fatal_signal(int sig)
 {
 	for (struct ixl_device *dev = open_devices; dev; dev = dev->next_open) {
 		if (dev->vfio) {
-			/* vfio-pci disables the function when the last fd closes. */
+			/*
+			 * vfio-pci disables the function when the last reference
+			 * goes; the BAR mapping is one, and unbinding below would
+			 * wait for it forever.
+			 */
+			if (dev->bar0)
+				munmap((void *)dev->bar0, dev->bar0_size);
 			close(dev->vfio_device);
 			close(dev->vfio_group);
 			close(dev->vfio_container);
