@@ -25,8 +25,14 @@
 /* Open devices, for the exit and signal paths. Not thread-safe: open and close from one thread. */
 static struct ixl_device *open_devices;
 static bool exit_hooks_installed;
-static struct sigaction old_actions[2];
-static const int fatal_signals[2] = { SIGINT, SIGTERM };
+/*
+ * Signals that end a process by default. SIGINT and SIGTERM are the ones a
+ * user sends; the crash signals are here so that a bug in the application
+ * does not leave the NIC on vfio-pci or driverless either.
+ */
+static const int fatal_signals[] = { SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGSEGV, SIGBUS,
+				     SIGABRT, SIGFPE, SIGILL };
+#define N_FATAL (sizeof(fatal_signals) / sizeof(fatal_signals[0]))
 
 /* ------------------------------------------------------------ sysfs */
 
@@ -194,17 +200,20 @@ static void on_fatal_signal(int sig)
 
 static void exit_hooks_install(void)
 {
-	struct sigaction sa = { .sa_handler = on_fatal_signal };
+	struct sigaction sa = { .sa_handler = on_fatal_signal }, old;
 
 	if (exit_hooks_installed)
 		return;
 	exit_hooks_installed = true;
 	atexit(close_all_at_exit);
+	/* Block the others while one runs: the NICs are given back once. */
 	sigemptyset(&sa.sa_mask);
-	for (int i = 0; i < 2; i++) {
-		sigaction(fatal_signals[i], NULL, &old_actions[i]);
-		/* An application that handles the signal itself will call close. */
-		if (old_actions[i].sa_handler == SIG_DFL)
+	for (size_t i = 0; i < N_FATAL; i++)
+		sigaddset(&sa.sa_mask, fatal_signals[i]);
+	for (size_t i = 0; i < N_FATAL; i++) {
+		sigaction(fatal_signals[i], NULL, &old);
+		/* An application that handles (or ignores) the signal itself keeps it. */
+		if (old.sa_handler == SIG_DFL)
 			sigaction(fatal_signals[i], &sa, NULL);
 	}
 }

@@ -57,8 +57,9 @@ expect_exit "--force takes it anyway" 0 ixl-probe --force 0000:00:05.0
 expect_eq "forced NIC goes back to e1000e" "$(nic_driver 0000:00:05.0)" e1000e
 expect_eq "forced NIC's interface exists again" "$(nic_ifname 0000:00:05.0)" eth1
 
-# no handler of the application's: libixl's handler gives the NIC back
-for sig in TERM INT; do
+# no handler of the application's: libixl's handler gives the NIC back,
+# also when the application crashes (SIGSEGV)
+for sig in TERM INT SEGV; do
 	for access in vfio sysfs; do
 		flag=
 		[ $access = sysfs ] && flag=--no-vfio

@@ -9,7 +9,11 @@
  *   ixl-txrx recv ADDR N [--timeout S] [--pktgen]
  *   ixl-txrx loop TX_ADDR RX_ADDR N [--pcap FILE]
  * Common options: --no-vfio (raw sysfs access), --default-signals (install no
- * SIGINT/SIGTERM handler, so that libixl's own one gives the NIC back).
+ * SIGINT/SIGTERM handler, so that libixl's own one gives the NIC back),
+ * --max-size N (frames up to N bytes, rx set up for them), --no-promisc,
+ * --expect-rx K (K frames must arrive instead of N), --rx-mac MAC (set the
+ * receiver's station address), --link-cycle (link down and up before
+ * sending), --irq-timeout MS (passed to the config).
  *
  * Frame i: a size from 60 to 1514 bytes picked by a PRNG seeded with i,
  * ethertype 0x88b5 (IEEE local experimental), then "IXLT", i as 64-bit big
@@ -35,12 +39,19 @@
 
 #define BATCH 32
 #define MIN_FRAME 60
-#define MAX_FRAME 1514
+#define MAX_JUMBO 16128
 
 static uint8_t dst_mac[6] = { 0xff, 0xff, 0xff, 0xff, 0xff, 0xff };
 static const char *pcap_path;
 static unsigned timeout_s = 60;
 static bool pktgen;
+static uint32_t max_frame = 1514;
+static bool no_promisc;
+static int64_t expect_rx = -1;
+static bool rx_mac_set;
+static uint8_t rx_mac[6];
+static bool link_cycle;
+static int irq_timeout_ms;
 static bool default_signals;
 static unsigned open_flags;
 
@@ -61,8 +72,8 @@ static uint32_t frame_len(uint64_t seq)
 	if (seq % 16 == 0)
 		return MIN_FRAME;
 	if (seq % 16 == 1)
-		return MAX_FRAME;
-	return MIN_FRAME + (uint32_t)(splitmix(&s) % (MAX_FRAME - MIN_FRAME + 1));
+		return max_frame;
+	return MIN_FRAME + (uint32_t)(splitmix(&s) % (max_frame - MIN_FRAME + 1));
 }
 
 static void frame_build(uint8_t *p, uint64_t seq, const uint8_t src[6])
@@ -98,7 +109,11 @@ static int parse_mac(const char *s, uint8_t mac[6])
 
 static struct ixl_device *open_dev(const char *addr)
 {
-	struct ixl_device_config cfg = { .flags = open_flags };
+	struct ixl_device_config cfg = {
+		.flags = open_flags | (no_promisc ? IXL_DEVICE_NO_PROMISC : 0),
+		.max_frame_size = max_frame,
+		.irq_timeout_ms = irq_timeout_ms,
+	};
 	struct ixl_device *dev;
 	int ret;
 
@@ -108,6 +123,25 @@ static struct ixl_device *open_dev(const char *addr)
 	if (ixl_device_wait_link(dev, 5000) < 0)
 		errx(EX_IOERR, "%s: no link", addr);
 	return dev;
+}
+
+/* Link down, then up again: each state must show in link_up and the speed. */
+static int tx_link_cycle(struct ixl_device *dev)
+{
+	uint32_t speed;
+
+	if (ixl_device_set_link(dev, false) < 0)
+		return -1;
+	usleep(200 * 1000);
+	speed = ixl_device_link_speed(dev);
+	printf("link down: link_up=%d speed=%u\n", ixl_device_link_up(dev), speed);
+	if (ixl_device_link_up(dev) || speed != 0)
+		return -1;
+	if (ixl_device_set_link(dev, true) < 0 || ixl_device_wait_link(dev, 5000) < 0)
+		return -1;
+	speed = ixl_device_link_speed(dev);
+	printf("link up: link_up=%d speed=%u\n", ixl_device_link_up(dev), speed);
+	return speed == 1000 ? 0 : -1;
 }
 
 static double now_s(void)
@@ -155,7 +189,7 @@ struct rx_check {
 
 static void check_frame(struct rx_check *c, const struct ixl_pkt_buf *b)
 {
-	static uint8_t want[MAX_FRAME];
+	static uint8_t want[MAX_JUMBO];
 
 	c->got++;
 	if (pktgen) {
@@ -257,6 +291,12 @@ int main(int argc, char **argv)
 		{ "pktgen", no_argument, NULL, 'g' },
 		{ "no-vfio", no_argument, NULL, 'r' },
 		{ "default-signals", no_argument, NULL, 's' },
+		{ "max-size", required_argument, NULL, 'm' },
+		{ "no-promisc", no_argument, NULL, 'P' },
+		{ "expect-rx", required_argument, NULL, 'e' },
+		{ "rx-mac", required_argument, NULL, 'M' },
+		{ "link-cycle", no_argument, NULL, 'l' },
+		{ "irq-timeout", required_argument, NULL, 'i' },
 		{ 0 },
 	};
 	struct ixl_device *tx = NULL, *rx = NULL;
@@ -265,7 +305,7 @@ int main(int argc, char **argv)
 	pcap_dumper_t *dump = NULL;
 	pcap_t *pc = NULL;
 	uint32_t rx_free_before = 0;
-	uint64_t count, sent = 0;
+	uint64_t count, sent = 0, expected;
 	const char *mode;
 	double start, deadline;
 	int c, ok;
@@ -290,6 +330,28 @@ int main(int argc, char **argv)
 			break;
 		case 's':
 			default_signals = true;
+			break;
+		case 'm':
+			max_frame = (uint32_t)atoi(optarg);
+			if (max_frame < MIN_FRAME || max_frame > MAX_JUMBO)
+				errx(EX_USAGE, "bad --max-size '%s'", optarg);
+			break;
+		case 'P':
+			no_promisc = true;
+			break;
+		case 'e':
+			expect_rx = atoll(optarg);
+			break;
+		case 'M':
+			if (parse_mac(optarg, rx_mac) < 0)
+				errx(EX_USAGE, "bad MAC '%s'", optarg);
+			rx_mac_set = true;
+			break;
+		case 'l':
+			link_cycle = true;
+			break;
+		case 'i':
+			irq_timeout_ms = atoi(optarg);
 			break;
 		default:
 			usage();
@@ -316,10 +378,15 @@ int main(int argc, char **argv)
 	else if (strcmp(mode, "send") != 0)
 		usage();
 	if (tx) {
-		pool = ixl_mempool_create(tx, 2 * ixl_device_tx_queue_depth(tx), 0);
+		pool = ixl_mempool_create(tx, 2 * ixl_device_tx_queue_depth(tx),
+					  max_frame + IXL_PKT_BUF_HEADER);
 		if (!pool)
 			errx(EX_OSERR, "tx mempool: %s", ixl_last_error());
 	}
+	if (link_cycle && tx_link_cycle(tx ? tx : rx) < 0)
+		errx(EX_SOFTWARE, "link cycle failed");
+	if (rx && rx_mac_set && ixl_device_mac_set(rx, rx_mac) < 0)
+		errx(EX_SOFTWARE, "cannot set the MAC: %s", ixl_last_error());
 	if (rx) {
 		rx_free_before = ixl_mempool_free_count(ixl_device_rx_pool(rx, 0));
 		if (tx)
@@ -347,6 +414,7 @@ int main(int argc, char **argv)
 	/* Tests wait for this line to know the NICs are held. */
 	printf("ready\n");
 	fflush(stdout);
+	expected = expect_rx >= 0 ? (uint64_t)expect_rx : count;
 	start = now_s();
 	deadline = start + timeout_s;
 	while (!stop && now_s() < deadline) {
@@ -354,7 +422,7 @@ int main(int argc, char **argv)
 			sent += send_some(tx, pool, sent, count, dump);
 		if (rx && receive_some(rx, &check) == 0 && tx && sent == count)
 			ixl_device_tx_batch(tx, 0, NULL, 0); /* reclaim while waiting */
-		if ((!tx || sent == count) && (!rx || check.got >= count))
+		if ((!tx || sent == count) && (!rx || check.got >= expected))
 			break;
 	}
 	if (tx)
@@ -382,10 +450,10 @@ int main(int argc, char **argv)
 		printf("rx stats: packets=%llu bytes=%llu missed=%llu errors=%llu\n",
 		       (unsigned long long)st.rx_packets, (unsigned long long)st.rx_bytes,
 		       (unsigned long long)st.rx_missed, (unsigned long long)st.rx_errors);
-		if (check.got != count || check.bad) {
+		if (check.got != expected || check.bad) {
 			warnx("received %llu frames (%llu bad), expected %llu intact",
 			      (unsigned long long)check.got, (unsigned long long)check.bad,
-			      (unsigned long long)count);
+			      (unsigned long long)expected);
 			ok = 0;
 		}
 		if (!pools_back(rx, rx_free_before, NULL))

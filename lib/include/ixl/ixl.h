@@ -183,8 +183,11 @@ struct ixl_device_stats {
  * "03:00.0"): unbinds its kernel driver, binds vfio-pci when an IOMMU group
  * exists (raw sysfs access otherwise), picks the ixl driver from the PCI ID,
  * resets and initialises the NIC. cfg may be NULL for defaults. The kernel
- * driver is given back by ixl_device_close, at exit, and on SIGINT/SIGTERM
- * when the application has not installed handlers of its own.
+ * driver is given back by ixl_device_close, at exit, and on a signal that
+ * would end the process (SIGINT, SIGTERM, SIGHUP, SIGQUIT, and the crash
+ * signals SIGSEGV, SIGBUS, SIGABRT, SIGFPE, SIGILL) for each of them the
+ * application has not installed a handler of its own for. SIGKILL cannot
+ * be caught: the NIC then stays unbound (or on vfio-pci).
  */
 int ixl_device_open(const char *pci_addr, const struct ixl_device_config *cfg,
 		    struct ixl_device **out);
