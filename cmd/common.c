@@ -917,15 +917,22 @@ static uint64_t be_read(const uint8_t *p, int n)
 
 bool ixl_tool_gen_parse(const uint8_t *frame, uint32_t len, uint64_t *seq, uint64_t *ts_ns)
 {
-	const uint8_t *ip = frame + 14, *udp;
+	const uint8_t *ip, *udp;
 	const struct ixl_tool_gen_payload *pl;
-	uint32_t ihl, ip_len, udp_len, sum;
+	uint32_t l2 = 14, ihl, ip_len, udp_len, sum;
 
-	if (len < IXL_TOOL_GEN_MIN_FRAME || frame[12] != 0x08 || frame[13] != 0x00)
+	if (len < IXL_TOOL_GEN_MIN_FRAME)
 		return false;
+	/* ixl-gen sends untagged, but a switch port or a tap may add a tag on the way. */
+	if (frame[12] == 0x81 && frame[13] == 0x00)
+		l2 = 18;
+	/* Ethernet + IPv4 + UDP + payload: 60 bytes untagged, 64 with a tag. */
+	if (len < l2 + 20 + 8 + sizeof(*pl) || frame[l2 - 2] != 0x08 || frame[l2 - 1] != 0x00)
+		return false;
+	ip = frame + l2;
 	ihl = (uint32_t)(ip[0] & 0x0f) * 4;
 	ip_len = (uint32_t)be_read(ip + 2, 2);
-	if ((ip[0] >> 4) != 4 || ihl < 20 || ip_len < ihl + 8 || 14 + ip_len > len ||
+	if ((ip[0] >> 4) != 4 || ihl < 20 || ip_len < ihl + 8 || l2 + ip_len > len ||
 	    ip[9] != 17)
 		return false;
 	/* A fragment's UDP checksum cannot be checked here, and ixl-gen never fragments. */

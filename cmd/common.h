@@ -240,7 +240,8 @@ struct ixl_tool_gen_payload {
 
 /*
  * True if frame (len bytes, FCS excluded) is an ixl-gen frame: Ethernet
- * type IPv4, a valid IPv4 header checksum, not fragmented, UDP whose length
+ * type IPv4, untagged or behind one 802.1Q tag (type 0x8100, any TCI; the
+ * frame is then 4 bytes longer), a valid IPv4 header checksum, not fragmented, UDP whose length
  * fits and whose checksum is valid, and the magic. Then *seq and *ts_ns
  * (either may be NULL) get the sequence number and the 48-bit send time.
  * Trailing bytes beyond the IP length (padding) are allowed.

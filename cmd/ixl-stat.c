@@ -6,7 +6,6 @@
  * reordered frames.
  */
 #include <argp.h>
-#include <endian.h>
 #include <err.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -53,8 +52,8 @@ static const char doc[] =
 	"Note: -c/--count counts INTERVALS here (as in vmstat), not packets as in "
 	"the other ixl tools; --duration still ends the run after that many "
 	"seconds.\n\n"
-	"Frames from ixl-gen (UDP payload starting with \"IXLG\" and a sequence "
-	"number) are also followed: \"gen_packets\" counts them, \"lost\" is the "
+	"Frames from ixl-gen (IPv4 UDP with valid checksums, payload \"IXLG\", a "
+	"64-bit sequence number and a 48-bit send time) are also followed: \"gen_packets\" counts them, \"lost\" is the "
 	"number of sequence numbers skipped between the first and the highest seen "
 	"that have not arrived (so far), \"reordered\" the frames that arrived with "
 	"a sequence number lower than the highest seen before them. See "
@@ -198,54 +197,6 @@ static void stat_seq_add(struct stat_seq *s, uint64_t seq)
 		s->lost--;
 }
 
-/*
- * The ixl-gen payload: UDP payload "IXLG", 64-bit big-endian sequence number,
- * 64-bit send time in ns. Kept here until the shared parser
- * (ixl_tool_gen_parse) is in common.c. Handles one 802.1Q tag, IPv4 with
- * options, IPv6 without extension headers, and only first fragments.
- */
-static bool stat_gen_parse(const uint8_t *p, uint32_t len, uint64_t *seq, uint64_t *ts_ns)
-{
-	uint32_t off = 12, l4;
-	uint16_t type;
-	uint64_t v;
-
-	if (len < 14)
-		return false;
-	type = (uint16_t)(p[off] << 8 | p[off + 1]);
-	off += 2;
-	if (type == 0x8100) {
-		if (len < off + 4)
-			return false;
-		type = (uint16_t)(p[off + 2] << 8 | p[off + 3]);
-		off += 4;
-	}
-	if (type == 0x0800) {
-		uint32_t ihl;
-
-		if (len < off + 20 || p[off] >> 4 != 4)
-			return false;
-		ihl = (uint32_t)(p[off] & 0x0f) * 4;
-		/* Protocol UDP, and not a later fragment (offset 0). */
-		if (ihl < 20 || p[off + 9] != 17 || ((p[off + 6] & 0x1f) | p[off + 7]) != 0)
-			return false;
-		l4 = off + ihl;
-	} else if (type == 0x86dd) {
-		if (len < off + 40 || p[off] >> 4 != 6 || p[off + 6] != 17)
-			return false;
-		l4 = off + 40;
-	} else {
-		return false;
-	}
-	if (len < l4 + 8 + 4 + 8 + 8 || memcmp(p + l4 + 8, "IXLG", 4) != 0)
-		return false;
-	memcpy(&v, p + l4 + 12, 8);
-	*seq = be64toh(v);
-	memcpy(&v, p + l4 + 20, 8);
-	*ts_ns = be64toh(v);
-	return true;
-}
-
 /* --------------------------------------------------------------- output */
 
 /*
@@ -374,9 +325,11 @@ static uint32_t stat_rx(struct ixl_device *dev, struct stat_seq *s)
 	uint32_t n = ixl_device_rx_batch(dev, 0, bufs, BATCH);
 
 	for (uint32_t i = 0; i < n; i++) {
-		uint64_t seq, ts;
+		uint64_t seq;
 
-		if (stat_gen_parse(bufs[i]->data, bufs[i]->len, &seq, &ts))
+		/* The shared parser checks the checksums too: a damaged frame is no
+		 * evidence of a sequence number. */
+		if (ixl_tool_gen_parse(bufs[i]->data, bufs[i]->len, &seq, NULL))
 			stat_seq_add(s, seq);
 	}
 	ixl_pkt_buf_free_batch(bufs, n);

@@ -5,7 +5,8 @@
 #         AF_PACKET, IXLG frames)      /
 # The IXLG frames are crafted with numbers 0..99 minus 10, 11, 50 (lost),
 # 60 sent after 70 (reordered) and 5 sent twice (a duplicate, also
-# reordered). Oracles: ixl-txrx's and the kernel's transmit counters.
+# reordered), in ixl-gen's frame layout with valid checksums. Oracles:
+# ixl-txrx's and the kernel's transmit counters.
 . "$(dirname "$0")/lib.sh"
 
 N=400
@@ -29,14 +30,26 @@ import socket, struct, sys
 seqs = [s for s in range(100) if s not in (10, 11, 50, 60)]
 seqs.insert(seqs.index(70) + 1, 60)
 seqs.append(5)
+def csum(b):
+    if len(b) % 2:
+        b += b'\0'
+    s = sum(struct.unpack('>%dH' % (len(b) // 2), b))
+    while s >> 16:
+        s = (s & 0xffff) + (s >> 16)
+    return ~s & 0xffff
+src, dst = bytes([10, 0, 0, 2]), bytes([10, 0, 0, 1])
 s = socket.socket(socket.AF_PACKET, socket.SOCK_RAW)
 s.bind((sys.argv[1], 0))
 for q in seqs:
-    payload = b'IXLG' + struct.pack('>QQ', q, 1000 + q) + bytes(8)
+    # ixl-gen's layout: "IXLG", 64-bit seq, 48-bit time, both big endian;
+    # 60-byte frames with valid checksums, as ixl-stat checks them.
+    payload = b'IXLG' + struct.pack('>Q', q) + (1000 + q).to_bytes(6, 'big')
     udp = struct.pack('>HHHH', 9, 9, 8 + len(payload), 0) + payload
-    ip = struct.pack('>BBHHHBBH4s4s', 0x45, 0, 20 + len(udp), q, 0, 64, 17, 0,
-                     bytes([10, 0, 0, 2]), bytes([10, 0, 0, 1])) + udp
-    s.send(bytes.fromhex('525400123411525400123412') + b'\x08\x00' + ip)
+    c = csum(src + dst + struct.pack('>BBH', 0, 17, len(udp)) + udp) or 0xffff
+    udp = udp[:6] + struct.pack('>H', c) + udp[8:]
+    hdr = struct.pack('>BBHHHBBH4s4s', 0x45, 0, 20 + len(udp), q, 0, 64, 17, 0, src, dst)
+    hdr = hdr[:10] + struct.pack('>H', csum(hdr)) + hdr[12:]
+    s.send(bytes.fromhex('525400123411525400123412') + b'\x08\x00' + hdr + udp)
 PY
 	sleep 1
 	k=$(( $(cat /sys/class/net/eth2/statistics/tx_packets) - k0 ))
