@@ -23,7 +23,7 @@ mean_mid() { awk '{ v[NR] = $1 } END { n = 0; s = 0; for (i = 2; i < NR; i++) { 
 	if (n == 0 && NR > 0) { s = v[NR]; n = 1 } printf "%.0f\n", n ? s / n : 0 }'; }
 
 ixl_pps() {
-	"$build/tests/ixl-txbench" "$1" "$secs" 60 32 | awk '/^tx_pps/ { print $2 }' | mean_mid
+	"$build/tests/ixl-txbench" "$1" "$secs" 60 "$2" | awk '/^tx_pps/ { print $2 }' | mean_mid
 }
 
 dpdk_pps() {
@@ -33,18 +33,21 @@ dpdk_pps() {
 	echo "$pci" >$sysdev/driver/unbind
 	echo "$pci" >/sys/bus/pci/drivers_probe
 	timeout -s INT $((secs + 3)) dpdk-testpmd -l 0-1 -n 1 -a "$pci" --file-prefix ixlbench \
-		-m 256 --log-level=1 -- --forward-mode=txonly --txpkts=60 --burst=32 --txq=1 --rxq=1 \
-		--stats-period 1 2>/dev/null | tr -d '\033' | awk '/Tx-pps:/ { print $NF }' | mean_mid
+		-m 256 --log-level=1 -- --forward-mode=txonly --txpkts=60 --burst="$2" --txq=1 --rxq=1 \
+		--stats-period 1 2>/dev/null | tr -d '\033' |
+		awk '{ for (i = 1; i < NF; i++) if ($i == "Tx-pps:") print $(i + 1) }' | mean_mid
 	echo "$pci" >$sysdev/driver/unbind
 	echo >$sysdev/driver_override
 	echo "$pci" >/sys/bus/pci/drivers/$drv/bind
 }
 
-printf '%-8s %14s %14s %8s\n' NIC "libixl pps" "testpmd pps" ratio
+printf '%-8s %6s %14s %14s %8s\n' NIC burst "libixl pps" "testpmd pps" ratio
 for nic in "0000:00:04.0 e1000" "0000:00:05.0 e1000e"; do
 	set -- $nic
-	a=$(ixl_pps "$1")
-	b=$(dpdk_pps "$1")
-	ratio=$(awk -v a="$a" -v b="$b" 'BEGIN { if (b > 0) printf "%.2f", a / b; else print "n/a" }')
-	printf '%-8s %14s %14s %8s\n' "$2" "$a" "$b" "$ratio"
+	for burst in 32 128; do
+		a=$(ixl_pps "$1" $burst)
+		b=$(dpdk_pps "$1" $burst)
+		ratio=$(awk -v a="$a" -v b="$b" 'BEGIN { if (b > 0) printf "%.2f", a / b; else print "n/a" }')
+		printf '%-8s %6s %14s %14s %8s\n' "$2" $burst "$a" "$b" "$ratio"
+	done
 done
