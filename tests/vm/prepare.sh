@@ -85,9 +85,21 @@ mount -t 9p -o "$o,ro,cache=loose" ixlroot $r || fail "cannot mount the host roo
 mount -t tmpfs -o mode=0755 tmpfs $r/run || fail "cannot mount tmpfs on /run"
 mkdir $r/run/ixl-vm $r/run/ixl-vm-bin
 mount -t 9p -o "$o" ixlctl $r/run/ixl-vm || fail "cannot mount the control share (9p tag ixlctl)"
+# The host's /tmp is hidden by a tmpfs, except the directories ixl-vm names
+# in keep (a clone, build or cwd under /tmp): they are held by a bind mount
+# while the tmpfs goes on, then moved back to their place on top of it.
+n=0
+while IFS= read -r p; do
+	mkdir -p /keep/$n && mount -o bind "$r$p" /keep/$n && n=$((n + 1))
+done <$r/run/ixl-vm/keep
 for d in tmp var/tmp; do
 	mount -t tmpfs -o mode=1777 tmpfs $r/$d
 done
+n=0
+while IFS= read -r p; do
+	mkdir -p "$r$p" && mount -o move /keep/$n "$r$p"
+	n=$((n + 1))
+done <$r/run/ixl-vm/keep
 # Other tmpfs places: ixl-vm leaves out those holding the cwd, the repo or
 # the module tree, which must stay visible.
 while IFS= read -r d; do
