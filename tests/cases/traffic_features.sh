@@ -13,9 +13,13 @@ if ! in_guest; then
 	finish
 fi
 
-run_capture ixl-txrx loop --max-size 9014 --pcap "$WORK/jumbo.pcap" 0000:00:04.0 0000:00:05.0 3000
+run_capture ixl-txrx loop --max-size 9014 --extend-rx 1000 --pcap "$WORK/jumbo.pcap" \
+	0000:00:04.0 0000:00:05.0 3000
 expect_match "jumbo: 3000 frames of 60..9014 bytes arrive intact" "$out" "sent=3000 received=3000 bad=0"
 expect_eq "jumbo: exit" "$rc" 0
+# 1024 entries (twice the ring), 511 of them in the ring: 513 free, then 1000 more.
+expect_match "rx pool extended by 1000 while open" "$out" "rx pool extended: size 1024 -> 2024, free 513 -> 1513"
+
 
 foreign=02:00:00:00:00:99
 run_capture ixl-txrx loop --dst-mac $foreign --pcap "$WORK/promisc.pcap" 0000:00:04.0 0000:00:05.0 1000

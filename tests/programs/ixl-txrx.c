@@ -13,7 +13,8 @@
  * --max-size N (frames up to N bytes, rx set up for them), --no-promisc,
  * --expect-rx K (K frames must arrive instead of N), --rx-mac MAC (set the
  * receiver's station address), --link-cycle (link down and up before
- * sending), --irq-timeout MS (passed to the config).
+ * sending), --irq-timeout MS (passed to the config), --extend-rx N (add N
+ * entries to the receiver's rx pool first).
  *
  * Frame i: a size from 60 to 1514 bytes picked by a PRNG seeded with i,
  * ethertype 0x88b5 (IEEE local experimental), then "IXLT", i as 64-bit big
@@ -52,6 +53,7 @@ static bool rx_mac_set;
 static uint8_t rx_mac[6];
 static bool link_cycle;
 static int irq_timeout_ms;
+static uint32_t extend_rx;
 static bool default_signals;
 static unsigned open_flags;
 
@@ -297,6 +299,7 @@ int main(int argc, char **argv)
 		{ "rx-mac", required_argument, NULL, 'M' },
 		{ "link-cycle", no_argument, NULL, 'l' },
 		{ "irq-timeout", required_argument, NULL, 'i' },
+		{ "extend-rx", required_argument, NULL, 'x' },
 		{ 0 },
 	};
 	struct ixl_device *tx = NULL, *rx = NULL;
@@ -353,6 +356,9 @@ int main(int argc, char **argv)
 		case 'i':
 			irq_timeout_ms = atoi(optarg);
 			break;
+		case 'x':
+			extend_rx = (uint32_t)atoi(optarg);
+			break;
 		default:
 			usage();
 		}
@@ -387,6 +393,15 @@ int main(int argc, char **argv)
 		errx(EX_SOFTWARE, "link cycle failed");
 	if (rx && rx_mac_set && ixl_device_mac_set(rx, rx_mac) < 0)
 		errx(EX_SOFTWARE, "cannot set the MAC: %s", ixl_last_error());
+	if (rx && extend_rx) {
+		struct ixl_mempool *rp = ixl_device_rx_pool(rx, 0);
+		uint32_t size = ixl_mempool_size(rp), nfree = ixl_mempool_free_count(rp);
+
+		if (ixl_device_rx_pool_extend(rx, 0, extend_rx) < 0)
+			errx(EX_SOFTWARE, "cannot extend the rx pool: %s", ixl_last_error());
+		printf("rx pool extended: size %u -> %u, free %u -> %u\n", size,
+		       ixl_mempool_size(rp), nfree, ixl_mempool_free_count(rp));
+	}
 	if (rx) {
 		rx_free_before = ixl_mempool_free_count(ixl_device_rx_pool(rx, 0));
 		if (tx)
