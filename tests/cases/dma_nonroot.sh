@@ -3,7 +3,8 @@
 # who owns /dev/vfio/N drives two NICs, with no hugepages at all (DMA memory
 # falls back to 4 KiB pages, which the IOMMU maps), and the NICs stay on
 # vfio-pci afterwards as they were. Raw access without root is refused
-# with a message that says why.
+# with a message that says why; as root, raw access reserves the hugepages
+# it needs by itself.
 . "$(dirname "$0")/lib.sh"
 
 if ! in_guest; then
@@ -39,4 +40,10 @@ expect_match "unprivileged ixl-probe reports the link" "$out" '"link_up": true, 
 
 expect_exit "raw access as a user is refused" 77 as_nobody ixl-probe --no-vfio 0000:00:04.0
 expect_match "raw access: message" "$out" "0000:00:04.0: raw PCI access needs root"
+
+run_capture ixl-txrx loop --no-vfio 0000:00:04.0 0000:00:05.0 2000
+expect_match "root, raw access, no hugepages at boot: 2000 frames intact" "$out" \
+	"sent=2000 received=2000 bad=0"
+expect_true "libixl reserved hugepages itself ($(cat /proc/sys/vm/nr_hugepages))" \
+	test "$(cat /proc/sys/vm/nr_hugepages)" -gt 0
 finish
