@@ -1,0 +1,409 @@
+#!/usr/bin/env bash
+# Benchmark (not a test; it never fails on timing): the ixl tools next to
+# the usual tools on the same emulated NICs, 60-byte frames (64 with FCS),
+# in one guest run of about 5 minutes. Three tables:
+#  1. GENERATOR  packets/s sent as fast as possible by ixl-gen, by
+#     dpdk-testpmd --forward-mode=txonly --burst=32 and by the kernel's
+#     pktgen (count 0, rate from the interface's tx_packets counter), each
+#     NIC alone on its hub (it sends into nothing, so only the emulation
+#     paces it). Mean of the per-second rates leaving out the first and last
+#     second. Ratios ixl-gen/testpmd and ixl-gen/pktgen.
+#  2. CAPTURE    the highest sender rate at which the receiver loses
+#     nothing: first the sender unpaced ("max"), then each rate R of a
+#     descending list; a trial sends R x IXL_BENCH_CAP_SECS frames (max:
+#     400000 x). captured/sent is printed for every rate tried; the first
+#     lossless one ends the search. The rate that counts is "sent pps", what
+#     the sender achieved (pktgen's ratep pacing under TCG falls far below R).
+#     (a) ixl-gen [--rate R] -> ixl-dump -w (file on the guest's tmpfs),
+#     (b) pktgen [ratep R] -> kernel e1000e + tcpdump -w (tmpfs), (c) pktgen
+#     [ratep R] -> dpdk-testpmd rxonly (no file; testpmd's txonly has no
+#     pacing), (d) dpdk-testpmd txonly -> dpdk-testpmd rxonly, two DPDK
+#     processes at once, unpaced, one row.
+#  3. FORWARD    forwarded packets/s, ixl-fwd versus dpdk-testpmd
+#     --forward-mode=io between the same two NICs (hub 0 <-> hub 1), fed by
+#     ixl-gen at full speed on hub 0. "own tx pps" is the forwarder's own
+#     per-second tx rate hub 0 -> hub 1 (ixl-fwd: frames its tx ring took;
+#     testpmd: port 1's NIC counter); read the ratio of that column.
+#     "hub-1 kernel rx pps" is the kernel's e1000 on hub 1 (rx_packets over
+#     the same seconds): an independent count, but the kernel receiver is the
+#     slowest link there (QEMU drops what it cannot take, counted nowhere),
+#     so it is a lower bound, not the forwarding rate.
+# On a QEMU hub a receiver without free descriptors holds the sender back
+# (up to 10000 queued frames, then QEMU drops silently), so chain rates are
+# rates of sender + receiver together. The guest has 2 vCPUs: senders are
+# pinned to CPU 0, receivers/forwarders to CPU 1. Absolute rates move with
+# the host's load: read the ratios and the lines of one run side by side.
+#
+# NICs (hub in brackets):
+#   0 e1000  [0]  sender: ixl-gen (2a, 3), testpmd txonly (2d)
+#   1 e1000e [0]  receiver: ixl-dump (2a), testpmd rxonly (2d); fwd port A (3)
+#   2 e1000  [1]  sender: pktgen (2b, 2c); kernel counter (3)
+#   3 e1000e [1]  receiver: tcpdump (2b), testpmd rxonly (2c); fwd port B (3)
+#   4 e1000  [2]  alone: generator table (1)
+#   5 e1000e [3]  alone: generator table (1)
+#
+#   tests/bench/tools.sh [SECONDS]   (default 5: per generator / forwarder run)
+#   env: IXL_BUILD, IXL_BENCH_CAP_SECS (default 3),
+#        IXL_BENCH_CAP_RATES (default "max 400000 200000 100000 50000 25000")
+set -uo pipefail
+top=$(cd "$(dirname "$0")/../.." && pwd)
+build=${IXL_BUILD:-$top/build}
+secs=${1:-5}
+
+if [ "${IXL_VM:-}" != 1 ]; then
+	bash "$top/tests/vm/install-deps.sh" dpdk-dev
+	bash "$top/tests/vm/prepare.sh"
+	cmake -S "$top" -B "$build" >/dev/null && cmake --build "$build" -j"$(nproc)" >/dev/null
+	exec env IXL_BUILD="$build" "$top/tests/vm/ixl-vm" --timeout 540 \
+		--nic e1000,hub=0 --nic e1000e,hub=0 --nic e1000,hub=1 --nic e1000e,hub=1 \
+		--nic e1000,hub=2 --nic e1000e,hub=3 --hugepages 512 -- bash "$0" "$secs"
+fi
+
+GEN=$build/cmd/ixl-gen DUMP=$build/cmd/ixl-dump FWD=$build/cmd/ixl-fwd
+cap_secs=${IXL_BENCH_CAP_SECS:-3}
+cap_rates=${IXL_BENCH_CAP_RATES:-max 400000 200000 100000 50000 25000}
+# frames per trial: R x cap_secs; "max" (sender unpaced) sends 400000 x cap_secs
+cap_n() { if [ "$1" = max ]; then echo $((400000 * cap_secs)); else echo $(($1 * cap_secs)); fi; }
+T=/tmp/bench-tools
+mkdir -p "$T"
+log() { echo "# $*" >&2; }
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0 && a != "") printf "%.2f", a / b; else print "n/a" }'; }
+# mean of the per-second rates on stdin, leaving out the first (warm-up) and last
+mean_mid() { awk '{ v[NR] = $1 } END { n = 0; s = 0; for (i = 2; i < NR; i++) { s += v[i]; n++ }
+	if (n == 0 && NR > 0) { s = v[NR]; n = 1 } printf "%.0f\n", n ? s / n : 0 }'; }
+json_key() { python3 -c 'import json, sys
+for l in sys.stdin:
+    if l.startswith("{"):
+        o = json.loads(l)
+        if (sys.argv[2] == "summary") == bool(o.get("summary")) and not o.get("snapshot"):
+            print(o[sys.argv[1]])' "$1" "$2"; }
+# ifname PCI: the kernel interface of a NIC (its name may change on rebind)
+ifname() { ls "/sys/bus/pci/devices/$1/net" 2>/dev/null | head -1; }
+nic_up() {
+	local i
+	i=$(ifname "$1")
+	[ -n "$i" ] || return 1
+	sysctl -qw "net.ipv6.conf.$i.disable_ipv6=1"
+	ip link set "$i" up
+	for _ in $(seq 50); do [ "$(cat /sys/class/net/$i/operstate)" = up ] && break; sleep 0.1; done
+	echo "$i"
+}
+nic_down() { local i; i=$(ifname "$1"); [ -n "$i" ] && ip link set "$i" down; }
+txc() { cat "/sys/class/net/$1/statistics/tx_packets"; }
+rxc() { cat "/sys/class/net/$1/statistics/rx_packets"; }
+
+# to_vfio PCI... / to_kernel PCI...: hand NICs to vfio-pci for testpmd and back
+declare -A kdrv
+to_vfio() {
+	local p s
+	for p; do
+		s=/sys/bus/pci/devices/$p
+		kdrv[$p]=$(basename "$(readlink $s/driver)")
+		echo vfio-pci >$s/driver_override
+		echo "$p" >$s/driver/unbind
+		echo "$p" >/sys/bus/pci/drivers_probe
+	done
+}
+to_kernel() {
+	local p s
+	for p; do
+		s=/sys/bus/pci/devices/$p
+		echo "$p" >$s/driver/unbind
+		echo >$s/driver_override
+		echo "$p" >/sys/bus/pci/drivers/${kdrv[$p]}/bind
+	done
+}
+# testpmd_start LOG PREFIX LCORES MAIN PCI... -- ARGS: background, line-buffered log
+testpmd_start() {
+	local logf=$1 prefix=$2 lcores=$3 main=$4 a=()
+	shift 4
+	while [ "$1" != -- ]; do a+=(-a "$1"); shift; done
+	shift
+	stdbuf -oL dpdk-testpmd -l "$lcores" --main-lcore "$main" -n 1 "${a[@]}" \
+		--file-prefix "$prefix" -m 256 --log-level=1 -- --txq=1 --rxq=1 --stats-period 1 "$@" \
+		</dev/null >"$logf" 2>&1 &
+	TP_PID=$!
+}
+# testpmd_wait LOG: until it printed its first statistics (several s under TCG)
+testpmd_wait() {
+	for _ in $(seq 300); do
+		grep -q "NIC statistics for port" "$1" 2>/dev/null && return 0
+		kill -0 "$TP_PID" 2>/dev/null || return 1
+		sleep 0.1
+	done
+	return 1
+}
+testpmd_stop() { kill -INT "$TP_PID" 2>/dev/null; wait "$TP_PID" 2>/dev/null; }
+# testpmd_last LOG PORT KEY: the last cumulative KEY (RX-packets:, TX-packets:,
+# RX-missed:) printed for PORT, or "Rx-pps:"/"Tx-pps:" values (one per line)
+testpmd_last() {
+	tr -d '\033' <"$1" | awk -v port="$2" -v key="$3" '
+		/statistics for|statistics for all/ { cur = -1 }
+		/NIC statistics for port/ { for (i = 1; i < NF; i++) if ($i == "port") cur = $(i + 1) + 0 }
+		cur == port { for (i = 1; i < NF; i++) if ($i == key) v = $(i + 1) }
+		END { print v + 0 }'
+}
+testpmd_rates() {
+	tr -d '\033' <"$1" | awk -v port="$2" -v key="$3" '
+		/statistics for|statistics for all/ { cur = -1 }
+		/NIC statistics for port/ { for (i = 1; i < NF; i++) if ($i == "port") cur = $(i + 1) + 0 }
+		cur == port { for (i = 1; i < NF; i++) if ($i == key) print $(i + 1) }'
+}
+wait_listening() {
+	for _ in $(seq 100); do grep -q "listening on" "$1" 2>/dev/null && break; sleep 0.1; done
+	sleep 1.2 # QEMU's e1000 refuses frames for 1 s after an RCTL write
+}
+modprobe pktgen
+PG=/proc/net/pktgen
+# pg_setup IFACE COUNT DST_MAC [RATEP]: pktgen on kpktgend_0 (CPU 0)
+pg_setup() {
+	local d=$PG/$1
+	echo rem_device_all >$PG/kpktgend_0
+	echo "add_device $1" >$PG/kpktgend_0
+	for c in "count $2" "pkt_size 60" "delay 0" "dst 10.0.0.2" "dst_mac $3" \
+		"udp_dst_min 9" "udp_dst_max 9" "clone_skb 1000" "burst 1"; do
+		echo "$c" >"$d"
+	done
+	[ -n "${4:-}" ] && [ "$4" != max ] && echo "ratep $4" >"$d"
+	true
+}
+pg_result_pps() { grep -Eo '[0-9]+pps' "$PG/$1" | head -1 | tr -d pps; }
+
+A=$IXL_VM_NIC0_PCI B=$IXL_VM_NIC1_PCI C=$IXL_VM_NIC2_PCI D=$IXL_VM_NIC3_PCI
+t0=$(date +%s)
+
+# ---------------------------------------------------------------- 1. generator
+# pktgen's pkt_size excludes the FCS, as ixl-gen's -s does (60 = 64 on the wire).
+gen_rows=()
+for n in 4 5; do
+	pvar=IXL_VM_NIC${n}_PCI mvar=IXL_VM_NIC${n}_MODEL
+	p=${!pvar} model=${!mvar}
+	log "generator: ixl-gen on $model $p"
+	g=$(taskset -c 0 "$GEN" --json -q --duration "$secs" "$p" 2>"$T/gen1.err" |
+		json_key tx_pps interval | mean_mid)
+	log "generator: testpmd txonly on $model $p"
+	to_vfio "$p"
+	testpmd_start "$T/tp1.log" bench1 0-1 0 "$p" -- --forward-mode=txonly --txpkts=60 --burst=32
+	if testpmd_wait "$T/tp1.log"; then
+		sleep "$((secs + 1))"
+		testpmd_stop
+		# the first printed rate is the start-up; mean_mid leaves out first and last
+		t=$(testpmd_rates "$T/tp1.log" 0 Tx-pps: | mean_mid)
+	else
+		testpmd_stop
+		t=
+		log "testpmd did not start: $(tail -3 "$T/tp1.log")"
+	fi
+	to_kernel "$p"
+	log "generator: pktgen on $model $p"
+	i=$(nic_up "$p")
+	pg_setup "$i" 0 02:00:00:00:00:02
+	echo start >$PG/pgctrl &
+	pgjob=$!
+	sleep 1
+	c0=$(txc "$i")
+	sleep "$secs"
+	c1=$(txc "$i")
+	echo stop >$PG/pgctrl
+	wait $pgjob
+	k=$(((c1 - c0) / secs))
+	nic_down "$p"
+	gen_rows+=("$(printf '%-8s %12s %12s %12s %10s %10s' "$model" "$g" "${t:-n/a}" "$k" \
+		"$(ratio "$g" "$t")" "$(ratio "$g" "$k")")")
+done
+
+# ---------------------------------------------------------------- 2. capture
+# cap_table NAME TRIAL: runs TRIAL RATE for each rate (it prints "sent_pps
+# sent captured"), stops at the first lossless one.
+cap_rows=()
+cap_search() {
+	local name=$1 fn=$2 r res best=none
+	for r in $cap_rates; do
+		log "capture: $name at $r pps"
+		res=$($fn "$r")
+		set -- $res
+		cap_rows+=("$(printf '%-34s %8s %10s %9s %9s %7s' "$name" "$r" "${1:-?}" "${2:-?}" \
+			"${3:-?}" "$(ratio "${3:-}" "${2:-}")")")
+		if [ -n "${2:-}" ] && [ "${2:-}" -gt 0 ] && [ "$2" = "${3:-}" ]; then
+			best="sent at $1 pps (asked: $r)"
+			break
+		fi
+	done
+	cap_best+=("$(printf '%-34s %s' "$name" "$best")")
+}
+cap_best=()
+
+trial_ixl() { # ixl-gen on A -> ixl-dump -w on B
+	local r=$1 n dpid sent pps cap rate=()
+	n=$(cap_n "$r")
+	[ "$r" = max ] || rate=(--rate "$r")
+	rm -f "$T/cap.pcap"
+	taskset -c 1 "$DUMP" -w "$T/cap.pcap" "$B" udp 2>"$T/dump.err" &
+	dpid=$!
+	wait_listening "$T/dump.err"
+	taskset -c 0 "$GEN" --json -q -c "$n" "${rate[@]}" --dst-mac "$IXL_VM_NIC1_MAC" "$A" \
+		>"$T/gen2.json" 2>"$T/gen2.err"
+	sleep 1
+	kill -INT "$dpid"
+	wait "$dpid"
+	sent=$(json_key tx_packets summary <"$T/gen2.json")
+	pps=$(json_key tx_pps summary <"$T/gen2.json")
+	cap=$(sed -nE 's/^([0-9]+) packets captured/\1/p' "$T/dump.err")
+	rm -f "$T/cap.pcap"
+	echo "${pps%.*} ${sent:-0} ${cap:-0}"
+}
+# pg_send IFACE N DST_MAC RATE: pktgen sends N frames at RATE; prints pps and sent
+pg_send() {
+	local c0 c1
+	c0=$(txc "$1")
+	pg_setup "$1" "$2" "$3" "$4"
+	echo start >$PG/pgctrl
+	c1=$(txc "$1")
+	echo "$(pg_result_pps "$1") $((c1 - c0))"
+}
+trial_tcpdump() { # pktgen on C -> kernel e1000e on D + tcpdump -w
+	local r=$1 n kpid res cap
+	n=$(cap_n "$r")
+	rm -f "$T/k.pcap"
+	taskset -c 1 tcpdump -i "$KD" -n -Z root -B 32768 -w "$T/k.pcap" udp 2>"$T/k.err" &
+	kpid=$!
+	wait_listening "$T/k.err"
+	res=$(pg_send "$KC" "$n" "$IXL_VM_NIC3_MAC" "$r")
+	sleep 1
+	kill -INT "$kpid"
+	wait "$kpid"
+	cap=$(sed -nE 's/^([0-9]+) packets? captured/\1/p' "$T/k.err")
+	rm -f "$T/k.pcap"
+	echo "$res ${cap:-0}"
+}
+trial_testpmd() { # pktgen on C -> testpmd rxonly on D (already running)
+	local r=$1 n b a res
+	n=$(cap_n "$r")
+	b=$(testpmd_last "$T/tp2.log" 0 RX-packets:)
+	res=$(pg_send "$KC" "$n" "$IXL_VM_NIC3_MAC" "$r")
+	sleep 2.5 # two stats periods: the printed counters include the last frame
+	a=$(testpmd_last "$T/tp2.log" 0 RX-packets:)
+	echo "$res $((a - b))"
+}
+
+cap_search "ixl-gen -> ixl-dump -w" trial_ixl
+KC=$(nic_up "$C")
+KD=$(nic_up "$D")
+cap_search "pktgen -> e1000e + tcpdump -w" trial_tcpdump
+nic_down "$D"
+to_vfio "$D"
+testpmd_start "$T/tp2.log" bench2 0-1 0 "$D" -- --forward-mode=rxonly
+if testpmd_wait "$T/tp2.log"; then
+	cap_search "pktgen -> testpmd rxonly" trial_testpmd
+else
+	cap_best+=("pktgen -> testpmd rxonly: testpmd did not start")
+fi
+testpmd_stop
+to_kernel "$D"
+nic_down "$C"
+
+# (d) testpmd txonly on A -> testpmd rxonly on B, two DPDK processes at once,
+# each its own lcores (main on one CPU, forwarding on the other, crossed).
+log "capture: testpmd txonly -> testpmd rxonly"
+to_vfio "$A" "$B"
+testpmd_start "$T/tp3rx.log" bench3rx 0-1 0 "$B" -- --forward-mode=rxonly
+rxpid=$TP_PID
+d_row="testpmd txonly -> testpmd rxonly: did not start"
+if testpmd_wait "$T/tp3rx.log"; then
+	testpmd_start "$T/tp3tx.log" bench3tx 0-1 1 "$A" -- --forward-mode=txonly --txpkts=60 --burst=32
+	txpid=$TP_PID
+	if testpmd_wait "$T/tp3tx.log"; then
+		sleep "$cap_secs"
+		TP_PID=$txpid testpmd_stop
+		sleep 2.5
+		# the final "Forward statistics" TX-packets is the complete count
+		sent=$(tr -d '\033' <"$T/tp3tx.log" | awk '/TX-packets:/ { for (i = 1; i < NF; i++) if ($i == "TX-packets:") v = $(i + 1) } END { print v + 0 }')
+		got=$(testpmd_last "$T/tp3rx.log" 0 RX-packets:)
+		miss=$(testpmd_last "$T/tp3rx.log" 0 RX-missed:)
+		pps=$(testpmd_rates "$T/tp3tx.log" 0 Tx-pps: | mean_mid)
+		d_row=$(printf '%-34s %8s %10s %9s %9s %7s  (rx missed %s)' "testpmd txonly -> rxonly" unpaced \
+			"$pps" "$sent" "$got" "$(ratio "$got" "$sent")" "$miss")
+	else
+		TP_PID=$txpid testpmd_stop
+		d_row="testpmd txonly -> testpmd rxonly: the second testpmd did not start: $(tail -2 "$T/tp3tx.log" | tr '\n' ' ')"
+	fi
+fi
+TP_PID=$rxpid testpmd_stop
+to_kernel "$A" "$B"
+
+# ---------------------------------------------------------------- 3. forward
+# ixl-gen on A (CPU 0, full speed, to NIC 2's MAC) -> B =fwd=> D -> kernel e1000 on C
+fwd_rows=()
+KC=$(nic_up "$C")
+fwd_measure() { # NAME: the forwarder runs; prints the kernel counter rate over $secs
+	local c0 c1
+	sleep 1
+	c0=$(rxc "$KC")
+	sleep "$secs"
+	c1=$(rxc "$KC")
+	echo $(((c1 - c0) / secs))
+}
+# fwd_ixl NAME [OPTION]: one ixl-fwd run; sets f_self and f_k, adds a row.
+# Over VFIO each NIC has its own IOMMU space and ixl-fwd copies every frame;
+# --no-vfio (raw sysfs, physical addresses) forwards without a copy.
+fwd_ixl() {
+	local name=$1 fpid gpid drop
+	shift
+	log "forward: $name"
+	taskset -c 1 "$FWD" --json -q "$@" "$B" "$D" >"$T/fwd.json" 2>"$T/fwd.err" &
+	fpid=$!
+	for _ in $(seq 100); do [ -s "$T/fwd.json" ] && break; sleep 0.1; done
+	sleep 1.2
+	taskset -c 0 "$GEN" -q --duration "$((secs + 3))" --dst-mac "$IXL_VM_NIC2_MAC" "$A" 2>"$T/gen3.err" &
+	gpid=$!
+	f_k=$(fwd_measure)
+	wait "$gpid"
+	kill -INT "$fpid"
+	wait "$fpid"
+	# ixl-fwd's own per-second tx rate while the source ran (intervals with traffic)
+	f_self=$(json_key tx_pps interval <"$T/fwd.json" | awk '$1 > 0' | mean_mid)
+	drop=$(json_key fwd_1to2_dropped summary <"$T/fwd.json")
+	fwd_rows+=("$(printf '%-22s %14s %20s   %s' "$name" "$f_self" "$f_k" "dropped by ixl-fwd (tx ring full): ${drop:-?}")")
+}
+fwd_ixl "ixl-fwd --no-vfio" --no-vfio
+fn_self=$f_self fn_k=$f_k
+fwd_ixl "ixl-fwd (VFIO)"
+
+log "forward: testpmd io"
+to_vfio "$B" "$D"
+testpmd_start "$T/tp4.log" bench4 0-1 0 "$B" "$D" -- --forward-mode=io --burst=32
+if testpmd_wait "$T/tp4.log"; then
+	taskset -c 0 "$GEN" -q --duration "$((secs + 3))" --dst-mac "$IXL_VM_NIC2_MAC" "$A" 2>"$T/gen4.err" &
+	gpid=$!
+	t_k=$(fwd_measure)
+	wait "$gpid"
+	testpmd_stop
+	t_self=$(testpmd_rates "$T/tp4.log" 1 Tx-pps: | awk '$1 > 0' | mean_mid)
+	t_miss=$(testpmd_last "$T/tp4.log" 0 RX-missed:)
+	fwd_rows+=("$(printf '%-22s %14s %20s   %s' "testpmd io" "$t_self" "$t_k" "port 0 RX-missed: $t_miss")")
+else
+	testpmd_stop
+	t_k= t_self=
+	fwd_rows+=("testpmd io: did not start: $(tail -2 "$T/tp4.log" | tr '\n' ' ')")
+fi
+to_kernel "$B" "$D"
+nic_down "$C"
+
+# ---------------------------------------------------------------- tables
+echo
+echo "1. GENERATOR: 60-byte frames/s, NIC alone on its hub, mean of ${secs} s without first/last second"
+printf '%-8s %12s %12s %12s %10s %10s\n' NIC ixl-gen testpmd pktgen gen/tpmd gen/pktgen
+printf '%s\n' "${gen_rows[@]}"
+echo
+echo "2. CAPTURE: sender e1000 -> receiver e1000e on one hub, ${cap_secs} s worth of frames per rate"
+printf '%-34s %8s %10s %9s %9s %7s\n' "sender -> receiver" "rate" "sent pps" sent captured cap/sent
+printf '%s\n' "${cap_rows[@]}" "$d_row"
+echo "highest lossless rate tried:"
+printf '  %s\n' "${cap_best[@]}"
+echo
+echo "3. FORWARD: ixl-gen (full speed) -> hub 0 -> e1000e =fwd=> e1000e -> hub 1 -> kernel e1000 counter"
+printf '%-22s %14s %20s\n' forwarder "own tx pps" "hub-1 kernel rx pps"
+printf '%s\n' "${fwd_rows[@]}"
+echo "ratio ixl-fwd / testpmd io: own tx $(ratio "$f_self" "${t_self:-}"), hub-1 kernel rx $(ratio "$f_k" "${t_k:-}")"
+echo "ratio ixl-fwd --no-vfio / testpmd io: own tx $(ratio "$fn_self" "${t_self:-}"), hub-1 kernel rx $(ratio "$fn_k" "${t_k:-}")"
+echo "guest time: $(($(date +%s) - t0)) s"
