@@ -115,7 +115,6 @@ static int dma_alloc_vfio(struct ixl_device *dev, size_t size, struct ixl_dma *o
 		hugepage_reserve(len);
 		virt = hugepage_map(len);
 	}
-	out->hugetlb = virt != NULL;
 	if (!virt) {
 		/* The IOMMU pins and maps ordinary pages too; only the TLB pays. */
 		len = round_up(size, (size_t)sysconf(_SC_PAGESIZE));
@@ -180,7 +179,6 @@ static int dma_alloc_raw(struct ixl_device *dev, size_t size, bool contiguous,
 	out->size = len;
 	out->page_size = HUGEPAGE_SIZE;
 	out->iova = out->page_iova[0];
-	out->hugetlb = true;
 	return 0;
 
 err_free:

@@ -34,7 +34,6 @@ struct ixl_dma {
 	size_t size;
 	size_t page_size; /* contiguity guaranteed within pages of this size */
 	uint64_t *page_iova; /* raw access: bus address of each page, else NULL */
-	bool hugetlb;
 };
 
 /*
@@ -75,7 +74,6 @@ struct ixl_mempool {
 	uint32_t free_top;   /* entries on free_stack */
 	uint32_t stack_cap;
 	struct ixl_pkt_buf **free_stack;
-	struct ixl_pkt_buf **entries; /* by pool_index, for sanity checks */
 	struct ixl_mempool_chunk *chunks;
 };
 

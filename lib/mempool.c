@@ -19,9 +19,9 @@ static uint32_t entry_size_round(uint32_t entry_size)
 	return (entry_size + 63u) & ~63u;
 }
 
-static int pool_grow_arrays(struct ixl_mempool *pool, uint32_t total)
+static int pool_stack_grow(struct ixl_mempool *pool, uint32_t total)
 {
-	struct ixl_pkt_buf **stack, **entries;
+	struct ixl_pkt_buf **stack;
 
 	if (total <= pool->stack_cap)
 		return 0;
@@ -29,10 +29,6 @@ static int pool_grow_arrays(struct ixl_mempool *pool, uint32_t total)
 	if (!stack)
 		return -ENOMEM;
 	pool->free_stack = stack;
-	entries = realloc(pool->entries, total * sizeof(*entries));
-	if (!entries)
-		return -ENOMEM;
-	pool->entries = entries;
 	pool->stack_cap = total;
 	return 0;
 }
@@ -51,7 +47,7 @@ int ixl_mempool_extend(struct ixl_mempool *pool, uint32_t entries)
 			pool->dev->address, pool->size, entries);
 		return -EINVAL;
 	}
-	ret = pool_grow_arrays(pool, pool->size + entries);
+	ret = pool_stack_grow(pool, pool->size + entries);
 	if (ret < 0)
 		goto err_nomem;
 	chunk = calloc(1, sizeof(*chunk));
@@ -74,7 +70,6 @@ int ixl_mempool_extend(struct ixl_mempool *pool, uint32_t entries)
 		buf->pool = pool;
 		buf->pool_index = pool->size + i;
 		buf->len = 0;
-		pool->entries[pool->size + i] = buf;
 		pool->free_stack[pool->free_top++] = buf;
 	}
 	pool->size += entries;
@@ -135,7 +130,6 @@ void ixl_mempool_destroy(struct ixl_mempool *pool)
 		free(chunk);
 	}
 	free(pool->free_stack);
-	free(pool->entries);
 	free(pool);
 }
 
