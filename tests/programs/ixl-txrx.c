@@ -257,22 +257,26 @@ static void usage(void)
 	exit(EX_USAGE);
 }
 
-static bool pools_back(struct ixl_device *dev, uint32_t rx_free_before, struct ixl_mempool *tx)
+/* The receiver's pool: back to its free count at start, once the ring is topped up. */
+static bool rx_pool_back(struct ixl_device *dev, uint32_t rx_free_before)
 {
-	bool ok = true;
 	uint32_t rx_free = ixl_mempool_free_count(ixl_device_rx_pool(dev, 0));
 
-	if (rx_free != rx_free_before) {
-		warnx("%s: rx pool has %u free buffers, %u at start", ixl_device_address(dev),
-		      rx_free, rx_free_before);
-		ok = false;
-	}
-	if (tx && ixl_mempool_free_count(tx) != ixl_mempool_size(tx)) {
-		warnx("%s: tx pool has %u of %u buffers free", ixl_device_address(dev),
-		      ixl_mempool_free_count(tx), ixl_mempool_size(tx));
-		ok = false;
-	}
-	return ok;
+	if (rx_free == rx_free_before)
+		return true;
+	warnx("%s: rx pool has %u free buffers, %u at start", ixl_device_address(dev), rx_free,
+	      rx_free_before);
+	return false;
+}
+
+/* The sender's pool: every buffer back after the drain. */
+static bool tx_pool_back(struct ixl_device *dev, struct ixl_mempool *tx)
+{
+	if (ixl_mempool_free_count(tx) == ixl_mempool_size(tx))
+		return true;
+	warnx("%s: tx pool has %u of %u buffers free", ixl_device_address(dev),
+	      ixl_mempool_free_count(tx), ixl_mempool_size(tx));
+	return false;
 }
 
 /* Lets the NIC finish and reclaims sent buffers by sending empty batches. */
@@ -471,7 +475,7 @@ int main(int argc, char **argv)
 			      (unsigned long long)expected);
 			ok = 0;
 		}
-		if (!pools_back(rx, rx_free_before, NULL))
+		if (!rx_pool_back(rx, rx_free_before))
 			ok = 0;
 	}
 	if (tx) {
@@ -480,7 +484,7 @@ int main(int argc, char **argv)
 		ixl_device_read_stats(tx, &st);
 		printf("tx stats: packets=%llu bytes=%llu\n", (unsigned long long)st.tx_packets,
 		       (unsigned long long)st.tx_bytes);
-		if (!pools_back(tx, ixl_mempool_free_count(ixl_device_rx_pool(tx, 0)), pool))
+		if (!tx_pool_back(tx, pool))
 			ok = 0;
 	}
 	if (dump)
