@@ -169,6 +169,8 @@ void ixl_tool_report_summary(struct ixl_tool_reporter *r, const struct ixl_tool_
  * packets reached --count.
  */
 bool ixl_tool_done(const struct ixl_tool_reporter *r, uint64_t packets);
+/* The same with the time (ixl_tool_now's clock) already read by the caller. */
+bool ixl_tool_done_at(const struct ixl_tool_reporter *r, uint64_t packets, double now);
 
 /*
  * The device argument of a tool whose device is optional (ixl-gen): addr if
