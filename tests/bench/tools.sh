@@ -21,13 +21,19 @@
 #     processes at once, unpaced, one row.
 #  3. FORWARD    forwarded packets/s, ixl-fwd versus dpdk-testpmd
 #     --forward-mode=io between the same two NICs (hub 0 <-> hub 1), fed by
-#     ixl-gen at full speed on hub 0. "own tx pps" is the forwarder's own
-#     per-second tx rate hub 0 -> hub 1 (ixl-fwd: frames its tx ring took;
-#     testpmd: port 1's NIC counter); read the ratio of that column.
-#     "hub-1 kernel rx pps" is the kernel's e1000 on hub 1 (rx_packets over
-#     the same seconds): an independent count, but the kernel receiver is the
-#     slowest link there (QEMU drops what it cannot take, counted nowhere),
-#     so it is a lower bound, not the forwarding rate.
+#     ixl-gen on hub 0 unpaced ("max") and paced at each IXL_BENCH_FWD_RATES.
+#     "fwd pps" is the forwarder's own per-second tx rate hub 0 -> hub 1
+#     (ixl-fwd: frames its tx ring took; testpmd: port 1's NIC counter): read
+#     the ratio of that column. "offered pps" is what the source achieved:
+#     when the forwarder keeps its rx ring from filling, QEMU delivers each
+#     frame in the sender's thread and the sender slows down to the
+#     forwarder's pace; once the ring is full, the sender's frames queue in
+#     QEMU's hub and the forwarder's tail writes pay for delivering them
+#     (and for dropping what does not fit): the same forwarder then moves
+#     fewer frames. Which of the two states a run settles in shows in
+#     "offered" against "fwd". "hub-1 kern rx" is the kernel's e1000 on
+#     hub 1 (rx_packets over the same seconds): an independent count, but the
+#     slowest link there, so a lower bound, not the forwarding rate.
 # On a QEMU hub a receiver without free descriptors holds the sender back
 # (up to 10000 queued frames, then QEMU drops silently), so chain rates are
 # rates of sender + receiver together. The guest has 2 vCPUs: senders are
@@ -44,7 +50,8 @@
 #
 #   tests/bench/tools.sh [SECONDS]   (default 5: per generator / forwarder run)
 #   env: IXL_BUILD, IXL_BENCH_CAP_SECS (default 3),
-#        IXL_BENCH_CAP_RATES (default "max 400000 200000 100000 50000 25000")
+#        IXL_BENCH_CAP_RATES (default "max 400000 300000 200000 100000 50000 25000"),
+#        IXL_BENCH_FWD_RATES (default "max 250000 150000")
 set -uo pipefail
 top=$(cd "$(dirname "$0")/../.." && pwd)
 build=${IXL_BUILD:-$top/build}
@@ -54,14 +61,14 @@ if [ "${IXL_VM:-}" != 1 ]; then
 	bash "$top/tests/vm/install-deps.sh" dpdk-dev
 	bash "$top/tests/vm/prepare.sh"
 	cmake -S "$top" -B "$build" >/dev/null && cmake --build "$build" -j"$(nproc)" >/dev/null
-	exec env IXL_BUILD="$build" "$top/tests/vm/ixl-vm" --timeout 540 \
+	exec env IXL_BUILD="$build" "$top/tests/vm/ixl-vm" --timeout 720 \
 		--nic e1000,hub=0 --nic e1000e,hub=0 --nic e1000,hub=1 --nic e1000e,hub=1 \
 		--nic e1000,hub=2 --nic e1000e,hub=3 --hugepages 512 -- bash "$0" "$secs"
 fi
 
 GEN=$build/cmd/ixl-gen DUMP=$build/cmd/ixl-dump FWD=$build/cmd/ixl-fwd
 cap_secs=${IXL_BENCH_CAP_SECS:-3}
-cap_rates=${IXL_BENCH_CAP_RATES:-max 400000 200000 100000 50000 25000}
+cap_rates=${IXL_BENCH_CAP_RATES:-max 400000 300000 200000 100000 50000 25000}
 # frames per trial: R x cap_secs; "max" (sender unpaced) sends 400000 x cap_secs
 cap_n() { if [ "$1" = max ]; then echo $((400000 * cap_secs)); else echo $(($1 * cap_secs)); fi; }
 T=/tmp/bench-tools
@@ -332,10 +339,12 @@ TP_PID=$rxpid testpmd_stop
 to_kernel "$A" "$B"
 
 # ---------------------------------------------------------------- 3. forward
-# ixl-gen on A (CPU 0, full speed, to NIC 2's MAC) -> B =fwd=> D -> kernel e1000 on C
+# ixl-gen on A (CPU 0) to NIC 2's MAC, unpaced ("max") and then paced at each
+# rate of IXL_BENCH_FWD_RATES -> B =fwd=> D -> kernel e1000 on C
+fwd_rates=${IXL_BENCH_FWD_RATES:-max 250000 150000}
 fwd_rows=()
 KC=$(nic_up "$C")
-fwd_measure() { # NAME: the forwarder runs; prints the kernel counter rate over $secs
+fwd_measure() { # the forwarder runs; prints the kernel counter rate over $secs
 	local c0 c1
 	sleep 1
 	c0=$(rxc "$KC")
@@ -343,47 +352,63 @@ fwd_measure() { # NAME: the forwarder runs; prints the kernel counter rate over 
 	c1=$(rxc "$KC")
 	echo $(((c1 - c0) / secs))
 }
-# fwd_ixl NAME [OPTION]: one ixl-fwd run; sets f_self and f_k, adds a row.
-# Over VFIO each NIC has its own IOMMU space and ixl-fwd copies every frame;
-# --no-vfio (raw sysfs, physical addresses) forwards without a copy.
+# fwd_source RATE JSON: ixl-gen feeding the forwarder for secs + 3 seconds
+fwd_source() {
+	local rate=()
+	[ "$1" = max ] || rate=(--rate "$1")
+	taskset -c 0 "$GEN" --json -q --duration "$((secs + 3))" "${rate[@]}" \
+		--dst-mac "$IXL_VM_NIC2_MAC" "$A" >"$2" 2>"$T/gen3.err" &
+	gpid=$!
+}
+# fwd_row NAME RATE OFFERED FWD KERNEL NOTE
+fwd_row() { fwd_rows+=("$(printf '%-20s %8s %12s %12s %12s   %s' "$@")"); }
+declare -A f_ixl f_tp
+# fwd_ixl NAME RATE [OPTION]: one ixl-fwd run; adds a row, leaves its rate in f_self
 fwd_ixl() {
-	local name=$1 fpid gpid drop
-	shift
-	log "forward: $name"
+	local name=$1 r=$2 fpid k offered drop
+	shift 2
+	log "forward: $name at $r"
 	taskset -c 1 "$FWD" --json -q "$@" "$B" "$D" >"$T/fwd.json" 2>"$T/fwd.err" &
 	fpid=$!
 	for _ in $(seq 100); do [ -s "$T/fwd.json" ] && break; sleep 0.1; done
 	sleep 1.2
-	taskset -c 0 "$GEN" -q --duration "$((secs + 3))" --dst-mac "$IXL_VM_NIC2_MAC" "$A" 2>"$T/gen3.err" &
-	gpid=$!
-	f_k=$(fwd_measure)
+	fwd_source "$r" "$T/gen3.json"
+	k=$(fwd_measure)
 	wait "$gpid"
 	kill -INT "$fpid"
 	wait "$fpid"
 	# ixl-fwd's own per-second tx rate while the source ran (intervals with traffic)
 	f_self=$(json_key tx_pps interval <"$T/fwd.json" | awk '$1 > 0' | mean_mid)
+	offered=$(json_key tx_pps interval <"$T/gen3.json" | mean_mid)
 	drop=$(json_key fwd_1to2_dropped summary <"$T/fwd.json")
-	fwd_rows+=("$(printf '%-22s %14s %20s   %s' "$name" "$f_self" "$f_k" "dropped by ixl-fwd (tx ring full): ${drop:-?}")")
+	fwd_row "$name" "$r" "$offered" "$f_self" "$k" "ixl-fwd dropped (tx ring full): ${drop:-?}"
 }
-fwd_ixl "ixl-fwd --no-vfio" --no-vfio
-fn_self=$f_self fn_k=$f_k
-fwd_ixl "ixl-fwd (VFIO)"
+fwd_ixl "ixl-fwd --no-vfio" max --no-vfio
+for r in $fwd_rates; do
+	fwd_ixl "ixl-fwd" "$r"
+	f_ixl[$r]=$f_self
+done
 
 log "forward: testpmd io"
 to_vfio "$B" "$D"
 testpmd_start "$T/tp4.log" bench4 0-1 0 "$B" "$D" -- --forward-mode=io --burst=32
 if testpmd_wait "$T/tp4.log"; then
-	taskset -c 0 "$GEN" -q --duration "$((secs + 3))" --dst-mac "$IXL_VM_NIC2_MAC" "$A" 2>"$T/gen4.err" &
-	gpid=$!
-	t_k=$(fwd_measure)
-	wait "$gpid"
+	for r in $fwd_rates; do
+		log "forward: testpmd io at $r"
+		n0=$(tr -d '\033' <"$T/tp4.log" | grep -c "Tx-pps:")
+		fwd_source "$r" "$T/gen4.json"
+		k=$(fwd_measure)
+		wait "$gpid"
+		sleep 2.5 # the last rates printed are the idle ones after the source
+		# port 1's per-second tx rates printed while this source ran
+		f_tp[$r]=$(testpmd_rates "$T/tp4.log" 1 Tx-pps: | tail -n +$((n0 / 2 + 1)) | awk '$1 > 0' | mean_mid)
+		offered=$(json_key tx_pps interval <"$T/gen4.json" | mean_mid)
+		fwd_row "testpmd io" "$r" "$offered" "${f_tp[$r]}" "$k" \
+			"port 0 RX-missed so far: $(testpmd_last "$T/tp4.log" 0 RX-missed:)"
+	done
 	testpmd_stop
-	t_self=$(testpmd_rates "$T/tp4.log" 1 Tx-pps: | awk '$1 > 0' | mean_mid)
-	t_miss=$(testpmd_last "$T/tp4.log" 0 RX-missed:)
-	fwd_rows+=("$(printf '%-22s %14s %20s   %s' "testpmd io" "$t_self" "$t_k" "port 0 RX-missed: $t_miss")")
 else
 	testpmd_stop
-	t_k= t_self=
 	fwd_rows+=("testpmd io: did not start: $(tail -2 "$T/tp4.log" | tr '\n' ' ')")
 fi
 to_kernel "$B" "$D"
@@ -401,9 +426,11 @@ printf '%s\n' "${cap_rows[@]}" "$d_row"
 echo "highest lossless rate tried:"
 printf '  %s\n' "${cap_best[@]}"
 echo
-echo "3. FORWARD: ixl-gen (full speed) -> hub 0 -> e1000e =fwd=> e1000e -> hub 1 -> kernel e1000 counter"
-printf '%-22s %14s %20s\n' forwarder "own tx pps" "hub-1 kernel rx pps"
+echo "3. FORWARD: ixl-gen -> hub 0 -> e1000e =fwd=> e1000e -> hub 1 -> kernel e1000 counter"
+echo "   offered: the source's own rate; fwd: the forwarder's own tx rate hub 0 -> hub 1"
+printf '%-20s %8s %12s %12s %12s\n' forwarder rate "offered pps" "fwd pps" "hub-1 kern rx"
 printf '%s\n' "${fwd_rows[@]}"
-echo "ratio ixl-fwd / testpmd io: own tx $(ratio "$f_self" "${t_self:-}"), hub-1 kernel rx $(ratio "$f_k" "${t_k:-}")"
-echo "ratio ixl-fwd --no-vfio / testpmd io: own tx $(ratio "$fn_self" "${t_self:-}"), hub-1 kernel rx $(ratio "$fn_k" "${t_k:-}")"
+for r in $fwd_rates; do
+	echo "ratio ixl-fwd / testpmd io at $r: $(ratio "${f_ixl[$r]:-}" "${f_tp[$r]:-}")"
+done
 echo "guest time: $(($(date +%s) - t0)) s"
