@@ -15,6 +15,8 @@
 #     lossless one ends the search. The rate that counts is "sent pps", what
 #     the sender achieved (pktgen's ratep pacing under TCG falls far below R).
 #     (a) ixl-gen [--rate R] -> ixl-dump -w (file on the guest's tmpfs),
+#     (a') ixl-gen [--rate R] -> kernel e1000e + tcpdump -w (tmpfs): the
+#     kernel path with ixl-dump's own sender, whose pacing holds at any rate,
 #     (b) pktgen [ratep R] -> kernel e1000e + tcpdump -w (tmpfs), (c) pktgen
 #     [ratep R] -> dpdk-testpmd rxonly (no file; testpmd's txonly has no
 #     pacing), (d) dpdk-testpmd txonly -> dpdk-testpmd rxonly, two DPDK
@@ -233,12 +235,14 @@ cap_search() {
 			"${3:-?}" "$(ratio "${3:-}" "${2:-}")")")
 		if [ -n "${2:-}" ] && [ "${2:-}" -gt 0 ] && [ "$2" = "${3:-}" ]; then
 			best="sent at $1 pps (asked: $r)"
+			cap_pps[$name]=$1
 			break
 		fi
 	done
 	cap_best+=("$(printf '%-34s %s' "$name" "$best")")
 }
 cap_best=()
+declare -A cap_pps
 
 trial_ixl() { # ixl-gen on A -> ixl-dump -w on B
 	local r=$1 n dpid sent pps cap rate=()
@@ -294,8 +298,28 @@ trial_testpmd() { # pktgen on C -> testpmd rxonly on D (already running)
 }
 
 cap_search "ixl-gen -> ixl-dump -w" trial_ixl
-KC=$(nic_up "$C")
+trial_gen_tcpdump() { # ixl-gen on C -> kernel e1000e on D + tcpdump -w: ixl-dump's sender
+	local r=$1 n kpid sent pps cap rate=()
+	n=$(cap_n "$r")
+	[ "$r" = max ] || rate=(--rate "$r")
+	rm -f "$T/k.pcap"
+	taskset -c 1 tcpdump -i "$KD" -n -Z root -B 32768 -w "$T/k.pcap" udp 2>"$T/k.err" &
+	kpid=$!
+	wait_listening "$T/k.err"
+	taskset -c 0 "$GEN" --json -q -c "$n" "${rate[@]}" --dst-mac "$IXL_VM_NIC3_MAC" "$C" \
+		>"$T/gen2.json" 2>"$T/gen2.err"
+	sleep 1
+	kill -INT "$kpid"
+	wait "$kpid"
+	sent=$(json_key tx_packets summary <"$T/gen2.json")
+	pps=$(json_key tx_pps summary <"$T/gen2.json")
+	cap=$(sed -nE 's/^([0-9]+) packets? captured/\1/p' "$T/k.err")
+	rm -f "$T/k.pcap"
+	echo "${pps%.*} ${sent:-0} ${cap:-0}"
+}
 KD=$(nic_up "$D")
+cap_search "ixl-gen -> e1000e + tcpdump -w" trial_gen_tcpdump
+KC=$(nic_up "$C")
 cap_search "pktgen -> e1000e + tcpdump -w" trial_tcpdump
 nic_down "$D"
 to_vfio "$D"
@@ -425,6 +449,7 @@ printf '%-34s %8s %10s %9s %9s %7s\n' "sender -> receiver" "rate" "sent pps" sen
 printf '%s\n' "${cap_rows[@]}" "$d_row"
 echo "highest lossless rate tried:"
 printf '  %s\n' "${cap_best[@]}"
+echo "ratio ixl-dump / kernel + tcpdump, same sender (ixl-gen): $(ratio "${cap_pps[ixl-gen -> ixl-dump -w]:-}" "${cap_pps[ixl-gen -> e1000e + tcpdump -w]:-}")"
 echo
 echo "3. FORWARD: ixl-gen -> hub 0 -> e1000e =fwd=> e1000e -> hub 1 -> kernel e1000 counter"
 echo "   offered: the source's own rate; fwd: the forwarder's own tx rate hub 0 -> hub 1"
