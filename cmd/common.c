@@ -292,6 +292,45 @@ void ixl_tool_mac_format(const uint8_t mac[6], char *buf)
 		 mac[3], mac[4], mac[5]);
 }
 
+/* ------------------------------------------------- device options */
+
+unsigned ixl_tool_device_flags;
+
+enum {
+	OPT_FORCE = 0x1100,
+	OPT_NO_VFIO,
+};
+
+static const struct argp_option device_options[] = {
+	{ "force", OPT_FORCE, NULL, 0,
+	  "Take the NIC even though its kernel interface is up", -3 },
+	{ "no-vfio", OPT_NO_VFIO, NULL, 0,
+	  "Use raw sysfs access (root) even when VFIO is available", -3 },
+	{ 0 },
+};
+
+static error_t device_parse(int key, char *arg, struct argp_state *state)
+{
+	(void)arg;
+	(void)state;
+	switch (key) {
+	case OPT_FORCE:
+		ixl_tool_device_flags |= IXL_DEVICE_FORCE;
+		break;
+	case OPT_NO_VFIO:
+		ixl_tool_device_flags |= IXL_DEVICE_NO_VFIO;
+		break;
+	default:
+		return ARGP_ERR_UNKNOWN;
+	}
+	return 0;
+}
+
+const struct argp ixl_tool_device_argp = {
+	.options = device_options,
+	.parser = device_parse,
+};
+
 /* ------------------------------------------------- run control: options */
 
 struct ixl_tool_run_opts ixl_tool_run;

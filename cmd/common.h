@@ -30,6 +30,14 @@ void ixl_tool_init(const char *name);
  * argp children. It applies the verbosity to libixl's log when parsing ends.
  */
 extern const struct argp ixl_tool_common_argp;
+/*
+ * Argp child with how a tool takes its NICs: --force (even with the kernel
+ * interface up) and --no-vfio (raw sysfs access). Every tool that opens a
+ * NIC lists it and ORs ixl_tool_device_flags (enum ixl_device_flags) into
+ * its ixl_device_config.
+ */
+extern const struct argp ixl_tool_device_argp;
+extern unsigned ixl_tool_device_flags;
 
 /* -1 quiet, 0 default, 1 -v, 2 -vv and more. */
 int ixl_tool_verbosity(void);

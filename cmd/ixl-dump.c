@@ -47,7 +47,6 @@ static struct dump_options {
 enum {
 	OPT_NANO = 0x100,
 	OPT_RING,
-	OPT_FORCE,
 };
 
 static const char doc[] =
@@ -89,7 +88,6 @@ static const struct argp_option options[] = {
 	  1 },
 	{ "ring", OPT_RING, "N", 0, "Receive descriptors (multiple of 8, 8..4096, default 4096)",
 	  2 },
-	{ "force", OPT_FORCE, NULL, 0, "Take the NIC even though its interface is up", 2 },
 	{ 0 },
 };
 
@@ -148,9 +146,6 @@ static error_t parse_opt(int key, char *arg, struct argp_state *state)
 			argp_error(state, "invalid value '%s' for --ring: must be a multiple of 8",
 				   arg);
 		break;
-	case OPT_FORCE:
-		opts.flags |= IXL_DEVICE_FORCE;
-		break;
 	case ARGP_KEY_ARG:
 		if (state->arg_num == 0)
 			opts.address = arg;
@@ -191,6 +186,7 @@ static error_t parse_opt(int key, char *arg, struct argp_state *state)
 }
 
 static const struct argp_child children[] = {
+	{ &ixl_tool_device_argp, 0, NULL, 0 },
 	{ &ixl_tool_run_argp, 0, NULL, 0 },
 	{ &ixl_tool_common_argp, 0, NULL, 0 },
 	{ 0 },
@@ -682,7 +678,7 @@ int main(int argc, char **argv)
 	ixl_tool_signals_install();
 
 	cfg.rx_queue_depth = opts.ring;
-	cfg.flags = opts.flags;
+	cfg.flags = opts.flags | ixl_tool_device_flags;
 	dev = ixl_tool_device_open(opts.address, &cfg);
 	/* No link yet is not an error for a capture: frames come when it does. */
 	ixl_tool_log_mute(true);

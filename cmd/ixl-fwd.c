@@ -41,8 +41,6 @@ enum {
 	OPT_DST_MAC,
 	OPT_RX_DEPTH,
 	OPT_TX_DEPTH,
-	OPT_FORCE,
-	OPT_NO_VFIO,
 };
 
 static const char doc[] =
@@ -72,9 +70,6 @@ static const struct argp_option options[] = {
 	  "Receive descriptors per port (multiple of 8; default: the driver's)", 0 },
 	{ "tx-depth", OPT_TX_DEPTH, "N", 0,
 	  "Transmit descriptors per port (multiple of 8; default: the driver's)", 0 },
-	{ "force", OPT_FORCE, NULL, 0, "Take the NICs even though their interfaces are up", 0 },
-	{ "no-vfio", OPT_NO_VFIO, NULL, 0,
-	  "Use raw sysfs access (root) even when VFIO is available", 0 },
 	{ 0 },
 };
 
@@ -95,12 +90,6 @@ static error_t parse_opt(int key, char *arg, struct argp_state *state)
 	case OPT_TX_DEPTH:
 		opts.tx_depth = (uint32_t)ixl_tool_parse_int(state, "--tx-depth", arg, 8, 65536);
 		break;
-	case OPT_FORCE:
-		opts.flags |= IXL_DEVICE_FORCE;
-		break;
-	case OPT_NO_VFIO:
-		opts.flags |= IXL_DEVICE_NO_VFIO;
-		break;
 	case ARGP_KEY_ARG:
 		if (state->arg_num >= 2)
 			argp_error(state, "too many arguments: two PCI addresses at most");
@@ -118,6 +107,7 @@ static error_t parse_opt(int key, char *arg, struct argp_state *state)
 }
 
 static const struct argp_child children[] = {
+	{ &ixl_tool_device_argp, 0, NULL, 0 },
 	{ &ixl_tool_run_argp, 0, NULL, 0 },
 	{ &ixl_tool_common_argp, 0, NULL, 0 },
 	{ 0 },
@@ -392,7 +382,7 @@ int main(int argc, char **argv)
 	bufs = calloc(opts.batch, sizeof(*bufs));
 	if (!bufs)
 		err(EX_OSERR, "calloc");
-	cfg.flags = opts.flags;
+	cfg.flags = opts.flags | ixl_tool_device_flags;
 	cfg.rx_queue_depth = opts.rx_depth;
 	cfg.tx_queue_depth = opts.tx_depth;
 	/* Installed before the NICs are taken: a signal during the opens must

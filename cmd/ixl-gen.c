@@ -64,7 +64,6 @@ enum {
 	OPT_DST_PORT,
 	OPT_PCAP,
 	OPT_LOOP,
-	OPT_FORCE,
 };
 
 static const char doc[] =
@@ -121,7 +120,6 @@ static const struct argp_option options[] = {
 	  "Destination UDP port or range (default 9)", 0 },
 	{ "pcap", OPT_PCAP, "FILE", 0, "Replay the frames of FILE instead (unchanged)", 0 },
 	{ "loop", OPT_LOOP, "N", 0, "Replay the pcap file N times, 0 = forever (default 1)", 0 },
-	{ "force", OPT_FORCE, NULL, 0, "Take the NIC even though its interface is up", 0 },
 	{ 0 },
 };
 
@@ -225,9 +223,6 @@ static error_t parse_opt(int key, char *arg, struct argp_state *state)
 		opts.loop = ixl_tool_parse_u64(state, "--loop", arg, 0, UINT64_MAX);
 		opts.loop_set = true;
 		break;
-	case OPT_FORCE:
-		opts.flags |= IXL_DEVICE_FORCE;
-		break;
 	case ARGP_KEY_ARG:
 		if (state->arg_num >= 1)
 			argp_error(state, "too many arguments: one PCI address at most");
@@ -246,6 +241,7 @@ static error_t parse_opt(int key, char *arg, struct argp_state *state)
 }
 
 static const struct argp_child children[] = {
+	{ &ixl_tool_device_argp, 0, NULL, 0 },
 	{ &ixl_tool_run_argp, 0, NULL, 0 },
 	{ &ixl_tool_common_argp, 0, NULL, 0 },
 	{ 0 },
@@ -725,7 +721,7 @@ int main(int argc, char **argv)
 
 	opts.address = ixl_tool_device_pick(opts.address);
 	ixl_tool_signals_install();
-	cfg.flags = opts.flags;
+	cfg.flags = opts.flags | ixl_tool_device_flags;
 	g.dev = ixl_tool_device_open(opts.address, &cfg);
 	max_len = ixl_device_max_frame_size(g.dev);
 

@@ -22,8 +22,6 @@ static struct probe_options {
 
 enum {
 	OPT_JSON = 0x100,
-	OPT_FORCE,
-	OPT_NO_VFIO,
 };
 
 static const char doc[] =
@@ -48,9 +46,6 @@ static const char args_doc[] = "[ADDRESS]";
 
 static const struct argp_option options[] = {
 	{ "json", OPT_JSON, NULL, 0, "Print JSON instead of a table", 0 },
-	{ "force", OPT_FORCE, NULL, 0, "Take the NIC even though its interface is up", 0 },
-	{ "no-vfio", OPT_NO_VFIO, NULL, 0,
-	  "Use raw sysfs access (root) even when VFIO is available", 0 },
 	{ 0 },
 };
 
@@ -60,19 +55,13 @@ static error_t parse_opt(int key, char *arg, struct argp_state *state)
 	case OPT_JSON:
 		opts.json = true;
 		break;
-	case OPT_FORCE:
-		opts.flags |= IXL_DEVICE_FORCE;
-		break;
-	case OPT_NO_VFIO:
-		opts.flags |= IXL_DEVICE_NO_VFIO;
-		break;
 	case ARGP_KEY_ARG:
 		if (state->arg_num >= 1)
 			argp_error(state, "too many arguments: one PCI address at most");
 		opts.address = arg;
 		break;
 	case ARGP_KEY_END:
-		if (!opts.address && (opts.flags & (IXL_DEVICE_FORCE | IXL_DEVICE_NO_VFIO)))
+		if (!opts.address && ixl_tool_device_flags)
 			argp_error(state, "--force and --no-vfio need an ADDRESS");
 		break;
 	default:
@@ -82,6 +71,7 @@ static error_t parse_opt(int key, char *arg, struct argp_state *state)
 }
 
 static const struct argp_child children[] = {
+	{ &ixl_tool_device_argp, 0, NULL, 0 },
 	{ &ixl_tool_common_argp, 0, NULL, 0 },
 	{ 0 },
 };
@@ -198,7 +188,7 @@ static int probe_list(void)
 
 static int probe_device(void)
 {
-	struct ixl_device_config cfg = { .flags = opts.flags };
+	struct ixl_device_config cfg = { .flags = opts.flags | ixl_tool_device_flags };
 	char mac_str[IXL_TOOL_MAC_LEN];
 	struct ixl_device *dev;
 	uint8_t mac[6];

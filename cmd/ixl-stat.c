@@ -36,8 +36,6 @@ static struct stat_options {
 
 enum {
 	OPT_CSV = 0x100,
-	OPT_FORCE,
-	OPT_NO_VFIO,
 	OPT_NO_PROMISC,
 };
 
@@ -73,9 +71,6 @@ static const struct argp_option options[] = {
 	{ "csv", OPT_CSV, NULL, 0, "CSV on stdout: a header, then one row per interval", 0 },
 	{ "no-promisc", OPT_NO_PROMISC, NULL, 0,
 	  "Count only frames addressed to the NIC (no promiscuous mode)", 0 },
-	{ "force", OPT_FORCE, NULL, 0, "Take the NIC even though its interface is up", 0 },
-	{ "no-vfio", OPT_NO_VFIO, NULL, 0,
-	  "Use raw sysfs access (root) even when VFIO is available", 0 },
 	{ 0 },
 };
 
@@ -90,12 +85,6 @@ static error_t parse_opt(int key, char *arg, struct argp_state *state)
 		break;
 	case OPT_NO_PROMISC:
 		opts.flags |= IXL_DEVICE_NO_PROMISC;
-		break;
-	case OPT_FORCE:
-		opts.flags |= IXL_DEVICE_FORCE;
-		break;
-	case OPT_NO_VFIO:
-		opts.flags |= IXL_DEVICE_NO_VFIO;
 		break;
 	case ARGP_KEY_ARG:
 		if (state->arg_num >= 1)
@@ -113,6 +102,7 @@ static error_t parse_opt(int key, char *arg, struct argp_state *state)
 }
 
 static const struct argp_child children[] = {
+	{ &ixl_tool_device_argp, 0, NULL, 0 },
 	/* The shared help says -c counts packets; here it counts lines. */
 	{ &ixl_tool_run_argp, 0, "Run control (here -c N means N intervals, not packets):", 0 },
 	{ &ixl_tool_common_argp, 0, NULL, 0 },
@@ -355,7 +345,7 @@ int main(int argc, char **argv)
 	seq = calloc(1, sizeof(*seq));
 	if (!seq)
 		err(EX_OSERR, "calloc");
-	cfg.flags = opts.flags;
+	cfg.flags = opts.flags | ixl_tool_device_flags;
 	ixl_tool_signals_install();
 	dev = ixl_tool_device_open(opts.address, &cfg);
 	if (ixl_device_wait_link(dev, LINK_WAIT_MS) < 0)

@@ -39,13 +39,13 @@ _ixl_spec()
 		_ixl_valued=
 		;;
 	ixl-dump)
-		_ixl_opts="-w -s -p --nano -C -G -W --force --ring $run $common"
+		_ixl_opts="-w -s -p --nano -C -G -W --force --no-vfio --ring $run $common"
 		_ixl_valued='-w -s -C -G -W --ring -c --count --duration'
 		_ixl_files='-w'
 		;;
 	ixl-gen)
 		_ixl_opts="--rate -s --size --src-mac --dst-mac --src-ip --dst-ip --src-port"
-		_ixl_opts+=" --dst-port --pcap --loop --force $run $common"
+		_ixl_opts+=" --dst-port --pcap --loop --force --no-vfio $run $common"
 		_ixl_valued='--rate -s --size --src-mac --dst-mac --src-ip --dst-ip --src-port'
 		_ixl_valued+=' --dst-port --pcap --loop -c --count --duration'
 		_ixl_files='--pcap'

@@ -80,9 +80,9 @@ run='-c --count --duration --json'
 
 # ---------------------------------------------------------------- options
 expect "--json --force --no-vfio $common" ixl-probe -
-expect "-w -s -p --nano -C -G -W --force --ring $run $common" ixl-dump -
+expect "-w -s -p --nano -C -G -W --force --no-vfio --ring $run $common" ixl-dump -
 expect "--rate -s --size --src-mac --dst-mac --src-ip --dst-ip --src-port --dst-port
-	--pcap --loop --force $run $common" ixl-gen -
+	--pcap --loop --force --no-vfio $run $common" ixl-gen -
 expect "--batch --dst-mac --force --no-vfio --rx-depth --tx-depth $run $common" ixl-fwd -
 expect "-i --interval --csv --force --no-promisc --no-vfio $run $common" ixl-stat -
 expect "--count --csv" ixl-stat --c
