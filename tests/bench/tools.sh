@@ -52,7 +52,7 @@
 #
 #   tests/bench/tools.sh [SECONDS]   (default 5: per generator / forwarder run)
 #   env: IXL_BUILD, IXL_BENCH_CAP_SECS (default 3),
-#        IXL_BENCH_CAP_RATES (default "max 400000 300000 200000 100000 50000 25000"),
+#        IXL_BENCH_CAP_RATES (default "max 400000 300000 250000 200000 150000 100000 75000 50000 25000"),
 #        IXL_BENCH_FWD_RATES (default "max 250000 150000")
 set -uo pipefail
 top=$(cd "$(dirname "$0")/../.." && pwd)
@@ -70,7 +70,7 @@ fi
 
 GEN=$build/cmd/ixl-gen DUMP=$build/cmd/ixl-dump FWD=$build/cmd/ixl-fwd
 cap_secs=${IXL_BENCH_CAP_SECS:-3}
-cap_rates=${IXL_BENCH_CAP_RATES:-max 400000 300000 200000 100000 50000 25000}
+cap_rates=${IXL_BENCH_CAP_RATES:-max 400000 300000 250000 200000 150000 100000 75000 50000 25000}
 # frames per trial: R x cap_secs; "max" (sender unpaced) sends 400000 x cap_secs
 cap_n() { if [ "$1" = max ]; then echo $((400000 * cap_secs)); else echo $(($1 * cap_secs)); fi; }
 T=/tmp/bench-tools
