@@ -5,7 +5,8 @@
 #   Part 2 (one port, reflect):
 #   NIC0 (hub 0, ixl-gen) -> NIC1 (hub 0, ixl-fwd ADDR1) -> back on hub 0;
 #   NIC4 (hub 0, ixl-dump) sees every frame twice: the original and the
-#   reflection with its MACs swapped.
+#   reflection with its MACs swapped. ixl-gen and ixl-dump use raw sysfs
+#   access here (--no-vfio).
 # Counts are exact: ixl-gen -c N, ixl-fwd -c N and ixl-dump -c N (2N in
 # part 2) end each tool. Oracles: tshark (sequence numbers, checksums) and
 # QEMU's captures of NIC0 (what ixl-gen put on the wire) and NIC3 (what
@@ -23,6 +24,17 @@ wait_taken() {
 	for _ in $(seq 300); do
 		ixl-probe --json | grep -F "\"address\": \"$1\"" |
 			grep -q '"kernel_driver": "vfio-pci"' && return 0
+		sleep 0.1
+	done
+	return 1
+}
+
+# wait_taken_raw ADDR: until ixl-probe's list shows ADDR with no driver bound
+# (a tool holds it through raw sysfs access, --no-vfio), at most 30 s.
+wait_taken_raw() {
+	for _ in $(seq 300); do
+		ixl-probe --json | grep -F "\"address\": \"$1\"" |
+			grep -q '"kernel_driver": null' && return 0
 		sleep 0.1
 	done
 	return 1
@@ -159,16 +171,17 @@ if [ "${1:-}" = guest ]; then
 			awk '{print $1, $2}')" "$N1 $DST"
 
 	# ---- Part 2: gen -> fwd (one port, reflect); dump on a third NIC sees both
-	ixl-dump -c $((2 * N2)) -w "$WORK/refl.pcap" $E 2>"$WORK/dump2.err" &
+	# ixl-dump and ixl-gen take their NICs raw here (--no-vfio), ixl-fwd through VFIO.
+	ixl-dump --no-vfio -c $((2 * N2)) -w "$WORK/refl.pcap" $E 2>"$WORK/dump2.err" &
 	dump=$!
 	expect_true "ixl-dump says it is listening on NIC4" wait_file "$WORK/dump2.err" "listening on"
-	expect_true "ixl-dump holds NIC4 (vfio-pci)" wait_taken $E
+	expect_true "ixl-dump --no-vfio holds NIC4 raw (no driver bound)" wait_taken_raw $E
 	ixl-fwd --json -c $N2 --duration 120 $B >"$WORK/fwd2.json" 2>"$WORK/fwd2.err" &
 	fwd=$!
 	expect_true "ixl-fwd holds NIC1 (vfio-pci)" wait_taken $B
 	expect_true "ixl-fwd reports" wait_file "$WORK/fwd2.json"
 	sleep 1.5
-	expect_exit "ixl-gen -c $N2 --rate 10k exits 0" 0 ixl-gen -c $N2 --rate 10k --json $A
+	expect_exit "ixl-gen --no-vfio -c $N2 --rate 10k exits 0" 0 ixl-gen --no-vfio -c $N2 --rate 10k --json $A
 	echo "$out" >"$WORK/gen2.json"
 	expect_eq "ixl-gen summary: tx_packets nic_tx_packets" \
 		"$(json_summary "$WORK/gen2.json" tx_packets nic_tx_packets)" "True $N2 $N2"
