@@ -18,28 +18,6 @@ N2=1000
 DST=02:00:00:00:00:33
 GEN_DST=02:00:00:00:00:02 # ixl-gen's default destination
 
-# wait_taken ADDR: until ixl-probe's list shows ADDR bound to vfio-pci (a
-# tool holds it), at most 30 s.
-wait_taken() {
-	for _ in $(seq 300); do
-		ixl-probe --json | grep -F "\"address\": \"$1\"" |
-			grep -q '"kernel_driver": "vfio-pci"' && return 0
-		sleep 0.1
-	done
-	return 1
-}
-
-# wait_taken_raw ADDR: until ixl-probe's list shows ADDR with no driver bound
-# (a tool holds it through raw sysfs access, --no-vfio), at most 30 s.
-wait_taken_raw() {
-	for _ in $(seq 300); do
-		ixl-probe --json | grep -F "\"address\": \"$1\"" |
-			grep -q '"kernel_driver": null' && return 0
-		sleep 0.1
-	done
-	return 1
-}
-
 # wait_file FILE [PATTERN]: until FILE is non-empty (or holds PATTERN), 30 s.
 wait_file() {
 	for _ in $(seq 300); do
@@ -175,7 +153,7 @@ if [ "${1:-}" = guest ]; then
 	ixl-dump --no-vfio -c $((2 * N2)) -w "$WORK/refl.pcap" $E 2>"$WORK/dump2.err" &
 	dump=$!
 	expect_true "ixl-dump says it is listening on NIC4" wait_file "$WORK/dump2.err" "listening on"
-	expect_true "ixl-dump --no-vfio holds NIC4 raw (no driver bound)" wait_taken_raw $E
+	expect_true "ixl-dump --no-vfio holds NIC4 raw (no driver bound)" wait_taken $E raw
 	ixl-fwd --json -c $N2 --duration 120 $B >"$WORK/fwd2.json" 2>"$WORK/fwd2.err" &
 	fwd=$!
 	expect_true "ixl-fwd holds NIC1 (vfio-pci)" wait_taken $B

@@ -14,17 +14,6 @@
 N=3000
 GONE="3 50 51 52 120 198"
 
-# wait_taken ADDR: until ixl-probe's list shows ADDR bound to vfio-pci (the
-# tool holds it), at most 30 s.
-wait_taken() {
-	for _ in $(seq 300); do
-		ixl-probe --json | grep -F "\"address\": \"$1\"" |
-			grep -q '"kernel_driver": "vfio-pci"' && return 0
-		sleep 0.1
-	done
-	return 1
-}
-
 # stat_summary FILE: "rx_packets gen_packets lost reordered duplicates
 # rx_dropped rx_errors" of ixl-stat's --json summary.
 stat_summary() {

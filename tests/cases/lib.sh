@@ -92,6 +92,18 @@ vm_run() {
 # sysfs facts inside the guest
 nic_driver() { basename "$(readlink "/sys/bus/pci/devices/$1/driver" 2>/dev/null)" 2>/dev/null; }
 nic_ifname() { ls "/sys/bus/pci/devices/$1/net" 2>/dev/null | head -1; }
+# wait_taken ADDR [raw]: until ixl-probe's list shows ADDR held by a tool:
+# bound to vfio-pci, or with "raw" (--no-vfio) bound to no driver; 30 s at most.
+wait_taken() {
+	local want='"kernel_driver": "vfio-pci"'
+
+	[ "${2:-}" = raw ] && want='"kernel_driver": null'
+	for _ in $(seq 300); do
+		ixl-probe --json | grep -F "\"address\": \"$1\"" | grep -qF "$want" && return 0
+		sleep 0.1
+	done
+	return 1
+}
 
 # pcap_count FILE [DISPLAY-FILTER]: frames tshark reads (fails loudly).
 pcap_count() {
