@@ -244,24 +244,32 @@ cap_search() {
 cap_best=()
 declare -A cap_pps
 
-trial_ixl() { # ixl-gen on A -> ixl-dump -w on B
-	local r=$1 n dpid sent pps cap rate=()
+# gen_capture RATE SRC DST_MAC COMMAND...: ixl-gen on SRC sends RATE x
+# cap_secs frames (max: unpaced) to DST_MAC while COMMAND (a capture writing
+# $T/rx.pcap, its stderr to $T/rx.err) runs on CPU 1; prints "sent_pps sent
+# captured", captured as the capture's own "N packets captured" line says.
+gen_capture() {
+	local r=$1 src=$2 mac=$3 n rpid sent pps cap rate=()
+	shift 3
 	n=$(cap_n "$r")
 	[ "$r" = max ] || rate=(--rate "$r")
-	rm -f "$T/cap.pcap"
-	taskset -c 1 "$DUMP" -w "$T/cap.pcap" "$B" udp 2>"$T/dump.err" &
-	dpid=$!
-	wait_listening "$T/dump.err"
-	taskset -c 0 "$GEN" --json -q -c "$n" "${rate[@]}" --dst-mac "$IXL_VM_NIC1_MAC" "$A" \
+	rm -f "$T/rx.pcap"
+	taskset -c 1 "$@" 2>"$T/rx.err" &
+	rpid=$!
+	wait_listening "$T/rx.err"
+	taskset -c 0 "$GEN" --json -q -c "$n" "${rate[@]}" --dst-mac "$mac" "$src" \
 		>"$T/gen2.json" 2>"$T/gen2.err"
 	sleep 1
-	kill -INT "$dpid"
-	wait "$dpid"
+	kill -INT "$rpid"
+	wait "$rpid"
 	sent=$(json_key tx_packets summary <"$T/gen2.json")
 	pps=$(json_key tx_pps summary <"$T/gen2.json")
-	cap=$(sed -nE 's/^([0-9]+) packets captured/\1/p' "$T/dump.err")
-	rm -f "$T/cap.pcap"
+	cap=$(sed -nE 's/^([0-9]+) packets? captured/\1/p' "$T/rx.err")
+	rm -f "$T/rx.pcap"
 	echo "${pps%.*} ${sent:-0} ${cap:-0}"
+}
+trial_ixl() { # ixl-gen on A -> ixl-dump -w on B
+	gen_capture "$1" "$A" "$IXL_VM_NIC1_MAC" "$DUMP" -w "$T/rx.pcap" "$B" udp
 }
 # pg_send IFACE N DST_MAC RATE: pktgen sends N frames at RATE; prints pps and sent
 pg_send() {
@@ -299,23 +307,8 @@ trial_testpmd() { # pktgen on C -> testpmd rxonly on D (already running)
 
 cap_search "ixl-gen -> ixl-dump -w" trial_ixl
 trial_gen_tcpdump() { # ixl-gen on C -> kernel e1000e on D + tcpdump -w: ixl-dump's sender
-	local r=$1 n kpid sent pps cap rate=()
-	n=$(cap_n "$r")
-	[ "$r" = max ] || rate=(--rate "$r")
-	rm -f "$T/k.pcap"
-	taskset -c 1 tcpdump -i "$KD" -n -Z root -B 32768 -w "$T/k.pcap" udp 2>"$T/k.err" &
-	kpid=$!
-	wait_listening "$T/k.err"
-	taskset -c 0 "$GEN" --json -q -c "$n" "${rate[@]}" --dst-mac "$IXL_VM_NIC3_MAC" "$C" \
-		>"$T/gen2.json" 2>"$T/gen2.err"
-	sleep 1
-	kill -INT "$kpid"
-	wait "$kpid"
-	sent=$(json_key tx_packets summary <"$T/gen2.json")
-	pps=$(json_key tx_pps summary <"$T/gen2.json")
-	cap=$(sed -nE 's/^([0-9]+) packets? captured/\1/p' "$T/k.err")
-	rm -f "$T/k.pcap"
-	echo "${pps%.*} ${sent:-0} ${cap:-0}"
+	gen_capture "$1" "$C" "$IXL_VM_NIC3_MAC" tcpdump -i "$KD" -n -Z root -B 32768 \
+		-w "$T/rx.pcap" udp
 }
 KD=$(nic_up "$D")
 cap_search "ixl-gen -> e1000e + tcpdump -w" trial_gen_tcpdump
