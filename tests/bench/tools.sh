@@ -26,7 +26,9 @@
 #     pacing), (d) dpdk-testpmd txonly -> dpdk-testpmd rxonly, two DPDK
 #     processes at once, unpaced, one row.
 #  3. FORWARD    forwarded packets/s, ixl-fwd versus dpdk-testpmd
-#     --forward-mode=io between the same two NICs (hub 0 <-> hub 1), fed by
+#     --forward-mode=io between the same two NICs (hub 0 <-> hub 1), each
+#     with its default batch (ixl-fwd 64, testpmd 32: testpmd with --burst=64
+#     forwarded less than with 32 in the one try, 58-76 against 72-94 kpps), fed by
 #     ixl-gen on hub 0 unpaced ("max") and paced at each IXL_BENCH_FWD_RATES.
 #     "fwd pps" is the forwarder's own per-second tx rate hub 0 -> hub 1
 #     (ixl-fwd: frames its tx ring took; testpmd: port 1's NIC counter): read
