@@ -17,8 +17,9 @@
 /*
  * 64, not DPDK's 32: a forwarder pays one tx doorbell per batch, and on the
  * QEMU bench ixl-fwd forwarded 95-158 kpps of 150-250 kpps offered with 64
- * against 72-76 kpps with 32 (tests/bench/tools.sh; a doorbell is a VM exit
- * that waits for QEMU's device lock).
+ * against 72-93 kpps with 32, fed and measured as tests/bench/tools.sh's
+ * forward table does (a doorbell there is a VM exit that waits for QEMU's
+ * device lock).
  */
 #define BATCH_DEFAULT 64
 #define BATCH_MAX 512
