@@ -113,24 +113,18 @@ expect_eq "tshark: run 1 frames (udp port 9) received" "$(pcap_count "$RX" 'udp.
 # Frame-by-frame: sequence numbers, documented cycles, and QEMU's capture.
 result=$(python3 - "$RX" "$DUMP" "$WORK/replay.pcap" $N1 $N2 $LOOPS <<'EOF'
 import struct, sys
-def read(path):
+def read_timed(path):
+    """(capture time in microseconds, frame) of each record of a microsecond pcap."""
     d = open(path, "rb").read()
     assert struct.unpack("<I", d[:4])[0] == 0xa1b2c3d4, path
     o, out = 24, []
     while o + 16 <= len(d):
-        _, _, cap, _ = struct.unpack("<IIII", d[o:o + 16])
-        out.append(d[o + 16:o + 16 + cap]); o += 16 + cap
-    return out
-def read_times(path):
-    """Capture times in microseconds of the records of a microsecond pcap."""
-    d = open(path, "rb").read()
-    o, out = 24, []
-    while o + 16 <= len(d):
         sec, usec, cap, _ = struct.unpack("<IIII", d[o:o + 16])
-        out.append(sec * 1000000 + usec); o += 16 + cap
+        out.append((sec * 1000000 + usec, d[o + 16:o + 16 + cap])); o += 16 + cap
     return out
-rx, dump, replay = read(sys.argv[1]), read(sys.argv[2]), read(sys.argv[3])
-dump_us = read_times(sys.argv[2])
+def read(path): return [f for _, f in read_timed(path)]
+dump_timed = read_timed(sys.argv[2])
+rx, dump, replay = read(sys.argv[1]), [f for _, f in dump_timed], read(sys.argv[3])
 n1, n2, loops = map(int, sys.argv[4:7])
 src = bytes.fromhex("525400123410")
 sent = [f for f in dump if f[6:12] in (src, bytes.fromhex("02aabbccdd01"))]
@@ -145,7 +139,7 @@ run2 = [f for f in gen if 7000 <= struct.unpack("!H", f[36:38])[0] <= 7003]
 # QEMU's capture of NIC0, and the receiver must have each frame once.
 is_run1 = lambda f: f[6:12] == src and f[12:14] == b"\x08\x00" and f[36:38] == struct.pack("!H", 9)
 wire1 = [f for f in dump if is_run1(f)]
-wire1_us = [t for f, t in zip(dump, dump_us) if is_run1(f)]
+wire1_us = [t for t, f in dump_timed if is_run1(f)]
 seqs1 = [struct.unpack("!Q", f[46:54])[0] for f in run1]
 check("run 1: tcpdump got %d frames, sequence numbers 0..%d each once" % (len(run1), n1 - 1),
       sorted(seqs1) == list(range(n1)))
