@@ -1,13 +1,15 @@
 #!/usr/bin/env bash
 # Benchmark (not a test; it never fails on timing): the ixl tools next to
 # the usual tools on the same emulated NICs, 60-byte frames (64 with FCS),
-# in one guest run of 5 to 10 minutes. Three tables:
+# in one guest run of about 20 minutes. Three tables:
 #  1. GENERATOR  packets/s sent as fast as possible by ixl-gen, by
 #     dpdk-testpmd --forward-mode=txonly --burst=32 and by the kernel's
 #     pktgen (count 0, rate from the interface's tx_packets counter), each
 #     NIC alone on its hub (it sends into nothing, so only the emulation
 #     paces it). Mean of the per-second rates leaving out the first and last
-#     second. Ratios ixl-gen/testpmd and ixl-gen/pktgen.
+#     second. Each contender runs IXL_BENCH_REPS times per NIC, taking
+#     turns; the table gives the medians, their ratios ixl-gen/testpmd and
+#     ixl-gen/pktgen, and every run's figure.
 #  2. CAPTURE    the highest sender rate at which the receiver loses
 #     nothing: first the sender unpaced ("max"), then each rate R of a
 #     descending list; a trial sends R x IXL_BENCH_CAP_SECS frames (max:
@@ -29,7 +31,9 @@
 #     --forward-mode=io between the same two NICs (hub 0 <-> hub 1), each
 #     with its default batch (ixl-fwd 64, testpmd 32: testpmd with --burst=64
 #     forwarded less than with 32 in the one try, 58-76 against 72-94 kpps), fed by
-#     ixl-gen on hub 0 unpaced ("max") and paced at each IXL_BENCH_FWD_RATES.
+#     ixl-gen on hub 0 unpaced ("max") and paced at each IXL_BENCH_FWD_RATES;
+#     per rate ixl-fwd and testpmd take turns, IXL_BENCH_REPS runs each, and
+#     the ratio is that of the medians.
 #     "fwd pps" is the forwarder's own per-second tx rate hub 0 -> hub 1
 #     (ixl-fwd: frames its tx ring took; testpmd: port 1's NIC counter): read
 #     the ratio of that column. "offered pps" is what the source achieved:
@@ -40,8 +44,9 @@
 #     (and for dropping what does not fit): the same forwarder then moves
 #     fewer frames. Which of the two states a run settles in shows in
 #     "offered" against "fwd". "hub-1 kern rx" is the kernel's e1000 on
-#     hub 1 (rx_packets over the same seconds): an independent count, but the
-#     slowest link there, so a lower bound, not the forwarding rate.
+#     hub 1 (rx_packets over the same seconds, its interrupt moved to CPU 0):
+#     an independent count, but the slowest link there, so a lower bound,
+#     not the forwarding rate.
 # On a QEMU hub a receiver without free descriptors holds the sender back
 # (up to 10000 queued frames, then QEMU drops silently), so chain rates are
 # rates of sender + receiver together. The guest has 2 vCPUs: senders are
@@ -57,8 +62,10 @@
 #   5 e1000e [3]  alone: generator table (1)
 #
 #   tests/bench/tools.sh [SECONDS]   (default 5: per generator / forwarder run)
-#   env: IXL_BUILD, IXL_BENCH_CAP_SECS (default 3),
-#        IXL_BENCH_CAP_RATES (default "max 400000 300000 250000 200000 150000 100000 75000 50000 25000"),
+#   env: IXL_BUILD, IXL_BENCH_TABLES (default "generator capture forward"),
+#        IXL_BENCH_REPS (default 3), IXL_BENCH_CAP_SECS (default 3),
+#        IXL_BENCH_CAP_RATES (default "max 800000 600000 500000 400000 300000
+#          250000 200000 150000 100000 75000 50000 25000"),
 #        IXL_BENCH_FWD_RATES (default "max 250000 150000")
 set -uo pipefail
 top=$(cd "$(dirname "$0")/../.." && pwd)
@@ -69,19 +76,26 @@ if [ "${IXL_VM:-}" != 1 ]; then
 	bash "$top/tests/vm/install-deps.sh" dpdk-dev
 	bash "$top/tests/vm/prepare.sh"
 	cmake -S "$top" -B "$build" >/dev/null && cmake --build "$build" -j"$(nproc)" >/dev/null
-	exec env IXL_BUILD="$build" "$top/tests/vm/ixl-vm" --timeout 1200 \
+	exec env IXL_BUILD="$build" "$top/tests/vm/ixl-vm" --timeout 1800 \
 		--nic e1000,hub=0 --nic e1000e,hub=0 --nic e1000,hub=1 --nic e1000e,hub=1 \
 		--nic e1000,hub=2 --nic e1000e,hub=3 --hugepages 512 -- bash "$0" "$secs"
 fi
 
 GEN=$build/cmd/ixl-gen DUMP=$build/cmd/ixl-dump FWD=$build/cmd/ixl-fwd
 cap_secs=${IXL_BENCH_CAP_SECS:-3}
-cap_rates=${IXL_BENCH_CAP_RATES:-max 400000 300000 250000 200000 150000 100000 75000 50000 25000}
+cap_rates=${IXL_BENCH_CAP_RATES:-max 800000 600000 500000 400000 300000 250000 200000 150000 100000 75000 50000 25000}
 # frames per trial: R x cap_secs; "max" (sender unpaced) sends 400000 x cap_secs
 cap_n() { if [ "$1" = max ]; then echo $((400000 * cap_secs)); else echo $(($1 * cap_secs)); fi; }
 T=/tmp/bench-tools
 mkdir -p "$T"
+reps=${IXL_BENCH_REPS:-3}
+# want TABLE: whether IXL_BENCH_TABLES asks for it
+want() { [[ " ${IXL_BENCH_TABLES:-generator capture forward} " == *" $1 "* ]]; }
 log() { echo "# $*" >&2; }
+# median of the numbers given as arguments (empty ones left out)
+median() { printf '%s\n' "$@" | awk 'NF { v[++n] = $1 } END { if (!n) exit
+	for (i = 1; i <= n; i++) for (j = i + 1; j <= n; j++) if (v[j] < v[i]) { t = v[i]; v[i] = v[j]; v[j] = t }
+	if (n % 2) print v[(n + 1) / 2]; else printf "%.0f\n", (v[n / 2] + v[n / 2 + 1]) / 2 }'; }
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0 && a != "") printf "%.2f", a / b; else print "n/a" }'; }
 # mean of the per-second rates on stdin, leaving out the first (warm-up) and last
 mean_mid() { awk '{ v[NR] = $1 } END { n = 0; s = 0; for (i = 2; i < NR; i++) { s += v[i]; n++ }
@@ -188,279 +202,329 @@ A=$IXL_VM_NIC0_PCI B=$IXL_VM_NIC1_PCI C=$IXL_VM_NIC2_PCI D=$IXL_VM_NIC3_PCI
 t0=$(date +%s)
 
 # ---------------------------------------------------------------- 1. generator
-# pktgen's pkt_size excludes the FCS, as ixl-gen's -s does (60 = 64 on the wire).
-gen_rows=()
-for n in 4 5; do
-	pvar=IXL_VM_NIC${n}_PCI mvar=IXL_VM_NIC${n}_MODEL
-	p=${!pvar} model=${!mvar}
-	log "generator: ixl-gen on $model $p"
-	g=$(taskset -c 0 "$GEN" --json -q --duration "$secs" "$p" 2>"$T/gen1.err" |
-		json_key tx_pps interval | mean_mid)
-	log "generator: testpmd txonly on $model $p"
-	to_vfio "$p"
-	testpmd_start "$T/tp1.log" bench1 0-1 0 "$p" -- --forward-mode=txonly --txpkts=60 --burst=32
-	if testpmd_wait "$T/tp1.log"; then
-		sleep "$((secs + 1))"
-		testpmd_stop
-		# the first printed rate is the start-up; mean_mid leaves out first and last
-		t=$(testpmd_rates "$T/tp1.log" 0 Tx-pps: | mean_mid)
-	else
-		testpmd_stop
-		t=
-		log "testpmd did not start: $(tail -3 "$T/tp1.log")"
-	fi
-	to_kernel "$p"
-	log "generator: pktgen on $model $p"
-	i=$(nic_up "$p")
-	pg_setup "$i" 0 02:00:00:00:00:02
-	echo start >$PG/pgctrl &
-	pgjob=$!
-	sleep 1
-	c0=$(txc "$i")
-	sleep "$secs"
-	c1=$(txc "$i")
-	echo stop >$PG/pgctrl
-	wait $pgjob
-	k=$(((c1 - c0) / secs))
-	nic_down "$p"
-	gen_rows+=("$(printf '%-8s %12s %12s %12s %10s %10s' "$model" "$g" "${t:-n/a}" "$k" \
-		"$(ratio "$g" "$t")" "$(ratio "$g" "$k")")")
-done
+if want generator; then
+	# pktgen's pkt_size excludes the FCS, as ixl-gen's -s does (60 = 64 on the wire).
+	# Each contender runs $reps times per NIC, in turn and in a rotating order,
+	# so that a slow spell of the host falls on all of them; the table has the
+	# medians and every run's figure.
+	gen_ixl() { # PCI: ixl-gen's mean rate
+		taskset -c 0 "$GEN" --json -q --duration "$secs" "$1" 2>"$T/gen1.err" |
+			json_key tx_pps interval | mean_mid
+	}
+	gen_testpmd() { # PCI: testpmd txonly's mean rate, or nothing
+		to_vfio "$1"
+		testpmd_start "$T/tp1.log" bench1 0-1 0 "$1" -- --forward-mode=txonly --txpkts=60 --burst=32
+		if testpmd_wait "$T/tp1.log"; then
+			sleep "$((secs + 1))"
+			testpmd_stop
+			# the first printed rate is the start-up; mean_mid leaves out first and last
+			testpmd_rates "$T/tp1.log" 0 Tx-pps: | mean_mid
+		else
+			testpmd_stop
+			log "testpmd did not start: $(tail -3 "$T/tp1.log")"
+		fi
+		to_kernel "$1"
+	}
+	gen_pktgen() { # PCI: pktgen's rate from the interface's tx counter
+		local i c0 c1 pgjob
+		i=$(nic_up "$1")
+		pg_setup "$i" 0 02:00:00:00:00:02
+		echo start >$PG/pgctrl &
+		pgjob=$!
+		sleep 1
+		c0=$(txc "$i")
+		sleep "$secs"
+		c1=$(txc "$i")
+		echo stop >$PG/pgctrl
+		wait $pgjob
+		nic_down "$1"
+		echo $(((c1 - c0) / secs))
+	}
+	gen_rows=()
+	for n in 4 5; do
+		pvar=IXL_VM_NIC${n}_PCI mvar=IXL_VM_NIC${n}_MODEL
+		p=${!pvar} model=${!mvar}
+		declare -A runs=([ixl]="" [testpmd]="" [pktgen]="")
+		order=(ixl testpmd pktgen)
+		for rep in $(seq "$reps"); do
+			for who in "${order[@]}"; do
+				log "generator: $who on $model $p (run $rep of $reps)"
+				runs[$who]+="$(gen_$who "$p") "
+			done
+			order=("${order[@]:1}" "${order[0]}")
+		done
+		g=$(median ${runs[ixl]}) t=$(median ${runs[testpmd]}) k=$(median ${runs[pktgen]})
+		gen_rows+=("$(printf '%-8s %12s %12s %12s %10s %10s' "$model" "$g" "${t:-n/a}" "$k" \
+			"$(ratio "$g" "$t")" "$(ratio "$g" "$k")")")
+		gen_rows+=("$(printf '  runs: ixl-gen %s| testpmd %s| pktgen %s' "${runs[ixl]}" "${runs[testpmd]}" "${runs[pktgen]}")")
+	done
+fi
 
 # ---------------------------------------------------------------- 2. capture
-# cap_table NAME TRIAL: runs TRIAL RATE for each rate (it prints "sent_pps
-# sent captured"), stops at the first lossless one.
-cap_rows=()
-cap_search() {
-	local name=$1 fn=$2 r res best=none
-	for r in $cap_rates; do
-		log "capture: $name at $r pps"
-		res=$($fn "$r")
-		set -- $res
-		cap_rows+=("$(printf '%-34s %8s %10s %9s %9s %7s' "$name" "$r" "${1:-?}" "${2:-?}" \
-			"${3:-?}" "$(ratio "${3:-}" "${2:-}")")")
-		if [ -n "${2:-}" ] && [ "${2:-}" -gt 0 ] && [ "$2" = "${3:-}" ]; then
-			best="sent at $1 pps (asked: $r)"
-			cap_pps[$name]=$1
-			break
-		fi
-	done
-	cap_best+=("$(printf '%-34s %s' "$name" "$best")")
-}
-cap_best=()
-declare -A cap_pps
+if want capture; then
+	# cap_table NAME TRIAL: runs TRIAL RATE for each rate (it prints "sent_pps
+	# sent captured"), stops at the first lossless one.
+	cap_rows=()
+	cap_search() {
+		local name=$1 fn=$2 r res best=none
+		for r in $cap_rates; do
+			log "capture: $name at $r pps"
+			res=$($fn "$r")
+			set -- $res
+			cap_rows+=("$(printf '%-34s %8s %10s %9s %9s %7s' "$name" "$r" "${1:-?}" "${2:-?}" \
+				"${3:-?}" "$(ratio "${3:-}" "${2:-}")")")
+			if [ -n "${2:-}" ] && [ "${2:-}" -gt 0 ] && [ "$2" = "${3:-}" ]; then
+				best="sent at $1 pps (asked: $r)"
+				cap_pps[$name]=$1
+				break
+			fi
+		done
+		cap_best+=("$(printf '%-34s %s' "$name" "$best")")
+	}
+	cap_best=()
+	declare -A cap_pps
 
-# gen_capture RATE SRC DST_MAC COMMAND...: ixl-gen on SRC sends RATE x
-# cap_secs frames (max: unpaced) to DST_MAC while COMMAND (a capture writing
-# $T/rx.pcap, its stderr to $T/rx.err) runs on CPU 1; prints "sent_pps sent
-# captured", captured as the capture's own "N packets captured" line says.
-gen_capture() {
-	local r=$1 src=$2 mac=$3 n rpid sent pps cap rate=()
-	shift 3
-	n=$(cap_n "$r")
-	[ "$r" = max ] || rate=(--rate "$r")
-	rm -f "$T/rx.pcap"
-	taskset -c 1 "$@" 2>"$T/rx.err" &
-	rpid=$!
-	wait_listening "$T/rx.err"
-	taskset -c 0 "$GEN" --json -q -c "$n" "${rate[@]}" --dst-mac "$mac" "$src" \
-		>"$T/gen2.json" 2>"$T/gen2.err"
-	sleep 1
-	kill -INT "$rpid"
-	wait "$rpid"
-	sent=$(json_key tx_packets summary <"$T/gen2.json")
-	pps=$(json_key tx_pps summary <"$T/gen2.json")
-	cap=$(sed -nE 's/^([0-9]+) packets? captured/\1/p' "$T/rx.err")
-	rm -f "$T/rx.pcap"
-	echo "${pps%.*} ${sent:-0} ${cap:-0}"
-}
-trial_ixl() { # ixl-gen on A -> ixl-dump -w on B
-	gen_capture "$1" "$A" "$IXL_VM_NIC1_MAC" "$DUMP" -w "$T/rx.pcap" "$B" udp
-}
-trial_ixl_raw() { # the same with raw access: the kernel driver's DMA path
-	gen_capture "$1" "$A" "$IXL_VM_NIC1_MAC" "$DUMP" --no-vfio -w "$T/rx.pcap" "$B" udp
-}
-# pg_send IFACE N DST_MAC RATE: pktgen sends N frames at RATE; prints pps and sent
-pg_send() {
-	local c0 c1
-	c0=$(txc "$1")
-	pg_setup "$1" "$2" "$3" "$4"
-	echo start >$PG/pgctrl
-	c1=$(txc "$1")
-	echo "$(pg_result_pps "$1") $((c1 - c0))"
-}
-trial_tcpdump() { # pktgen on C -> kernel e1000e on D + tcpdump -w
-	local r=$1 n kpid res cap
-	n=$(cap_n "$r")
-	rm -f "$T/k.pcap"
-	taskset -c 1 tcpdump -i "$KD" -n -Z root -B 32768 -w "$T/k.pcap" udp 2>"$T/k.err" &
-	kpid=$!
-	wait_listening "$T/k.err"
-	res=$(pg_send "$KC" "$n" "$IXL_VM_NIC3_MAC" "$r")
-	sleep 1
-	kill -INT "$kpid"
-	wait "$kpid"
-	cap=$(sed -nE 's/^([0-9]+) packets? captured/\1/p' "$T/k.err")
-	rm -f "$T/k.pcap"
-	echo "$res ${cap:-0}"
-}
-trial_testpmd() { # pktgen on C -> testpmd rxonly on D (already running)
-	local r=$1 n b a res
-	n=$(cap_n "$r")
-	b=$(testpmd_last "$T/tp2.log" 0 RX-packets:)
-	res=$(pg_send "$KC" "$n" "$IXL_VM_NIC3_MAC" "$r")
-	sleep 2.5 # two stats periods: the printed counters include the last frame
-	a=$(testpmd_last "$T/tp2.log" 0 RX-packets:)
-	echo "$res $((a - b))"
-}
+	# gen_capture RATE SRC DST_MAC COMMAND...: ixl-gen on SRC sends RATE x
+	# cap_secs frames (max: unpaced) to DST_MAC while COMMAND (a capture writing
+	# $T/rx.pcap, its stderr to $T/rx.err) runs on CPU 1; prints "sent_pps sent
+	# captured", captured as the capture's own "N packets captured" line says.
+	gen_capture() {
+		local r=$1 src=$2 mac=$3 n rpid sent pps cap rate=()
+		shift 3
+		n=$(cap_n "$r")
+		[ "$r" = max ] || rate=(--rate "$r")
+		rm -f "$T/rx.pcap"
+		taskset -c 1 "$@" 2>"$T/rx.err" &
+		rpid=$!
+		wait_listening "$T/rx.err"
+		taskset -c 0 "$GEN" --json -q -c "$n" "${rate[@]}" --dst-mac "$mac" "$src" \
+			>"$T/gen2.json" 2>"$T/gen2.err"
+		sleep 1
+		kill -INT "$rpid"
+		wait "$rpid"
+		sent=$(json_key tx_packets summary <"$T/gen2.json")
+		pps=$(json_key tx_pps summary <"$T/gen2.json")
+		cap=$(sed -nE 's/^([0-9]+) packets? captured/\1/p' "$T/rx.err")
+		rm -f "$T/rx.pcap"
+		echo "${pps%.*} ${sent:-0} ${cap:-0}"
+	}
+	trial_ixl() { # ixl-gen on A -> ixl-dump -w on B
+		gen_capture "$1" "$A" "$IXL_VM_NIC1_MAC" "$DUMP" -w "$T/rx.pcap" "$B" udp
+	}
+	trial_ixl_raw() { # the same with raw access: the kernel driver's DMA path
+		gen_capture "$1" "$A" "$IXL_VM_NIC1_MAC" "$DUMP" --no-vfio -w "$T/rx.pcap" "$B" udp
+	}
+	# pg_send IFACE N DST_MAC RATE: pktgen sends N frames at RATE; prints pps and sent
+	pg_send() {
+		local c0 c1
+		c0=$(txc "$1")
+		pg_setup "$1" "$2" "$3" "$4"
+		echo start >$PG/pgctrl
+		c1=$(txc "$1")
+		echo "$(pg_result_pps "$1") $((c1 - c0))"
+	}
+	trial_tcpdump() { # pktgen on C -> kernel e1000e on D + tcpdump -w
+		local r=$1 n kpid res cap
+		n=$(cap_n "$r")
+		rm -f "$T/k.pcap"
+		taskset -c 1 tcpdump -i "$KD" -n -Z root -B 32768 -w "$T/k.pcap" udp 2>"$T/k.err" &
+		kpid=$!
+		wait_listening "$T/k.err"
+		res=$(pg_send "$KC" "$n" "$IXL_VM_NIC3_MAC" "$r")
+		sleep 1
+		kill -INT "$kpid"
+		wait "$kpid"
+		cap=$(sed -nE 's/^([0-9]+) packets? captured/\1/p' "$T/k.err")
+		rm -f "$T/k.pcap"
+		echo "$res ${cap:-0}"
+	}
+	trial_testpmd() { # pktgen on C -> testpmd rxonly on D (already running)
+		local r=$1 n b a res
+		n=$(cap_n "$r")
+		b=$(testpmd_last "$T/tp2.log" 0 RX-packets:)
+		res=$(pg_send "$KC" "$n" "$IXL_VM_NIC3_MAC" "$r")
+		sleep 2.5 # two stats periods: the printed counters include the last frame
+		a=$(testpmd_last "$T/tp2.log" 0 RX-packets:)
+		echo "$res $((a - b))"
+	}
 
-cap_search "ixl-gen -> ixl-dump -w" trial_ixl
-cap_search "ixl-gen -> ixl-dump --no-vfio -w" trial_ixl_raw
-trial_gen_tcpdump() { # ixl-gen on C -> kernel e1000e on D + tcpdump -w: ixl-dump's sender
-	gen_capture "$1" "$C" "$IXL_VM_NIC3_MAC" tcpdump -i "$KD" -n -Z root -B 32768 \
-		-w "$T/rx.pcap" udp
-}
-KD=$(nic_up "$D")
-cap_search "ixl-gen -> e1000e + tcpdump -w" trial_gen_tcpdump
-KC=$(nic_up "$C")
-cap_search "pktgen -> e1000e + tcpdump -w" trial_tcpdump
-nic_down "$D"
-to_vfio "$D"
-testpmd_start "$T/tp2.log" bench2 0-1 0 "$D" -- --forward-mode=rxonly
-if testpmd_wait "$T/tp2.log"; then
-	cap_search "pktgen -> testpmd rxonly" trial_testpmd
-else
-	cap_best+=("pktgen -> testpmd rxonly: testpmd did not start")
-fi
-testpmd_stop
-to_kernel "$D"
-nic_down "$C"
-
-# (d) testpmd txonly on A -> testpmd rxonly on B, two DPDK processes at once,
-# each its own lcores (main on one CPU, forwarding on the other, crossed).
-log "capture: testpmd txonly -> testpmd rxonly"
-to_vfio "$A" "$B"
-testpmd_start "$T/tp3rx.log" bench3rx 0-1 0 "$B" -- --forward-mode=rxonly
-rxpid=$TP_PID
-d_row="testpmd txonly -> testpmd rxonly: did not start"
-if testpmd_wait "$T/tp3rx.log"; then
-	testpmd_start "$T/tp3tx.log" bench3tx 0-1 1 "$A" -- --forward-mode=txonly --txpkts=60 --burst=32
-	txpid=$TP_PID
-	if testpmd_wait "$T/tp3tx.log"; then
-		sleep "$cap_secs"
-		TP_PID=$txpid testpmd_stop
-		sleep 2.5
-		# the final "Forward statistics" TX-packets is the complete count
-		sent=$(tr -d '\033' <"$T/tp3tx.log" | awk '/TX-packets:/ { for (i = 1; i < NF; i++) if ($i == "TX-packets:") v = $(i + 1) } END { print v + 0 }')
-		got=$(testpmd_last "$T/tp3rx.log" 0 RX-packets:)
-		miss=$(testpmd_last "$T/tp3rx.log" 0 RX-missed:)
-		pps=$(testpmd_rates "$T/tp3tx.log" 0 Tx-pps: | mean_mid)
-		d_row=$(printf '%-34s %8s %10s %9s %9s %7s  (rx missed %s)' "testpmd txonly -> rxonly" unpaced \
-			"$pps" "$sent" "$got" "$(ratio "$got" "$sent")" "$miss")
+	cap_search "ixl-gen -> ixl-dump -w" trial_ixl
+	cap_search "ixl-gen -> ixl-dump --no-vfio -w" trial_ixl_raw
+	trial_gen_tcpdump() { # ixl-gen on C -> kernel e1000e on D + tcpdump -w: ixl-dump's sender
+		gen_capture "$1" "$C" "$IXL_VM_NIC3_MAC" tcpdump -i "$KD" -n -Z root -B 32768 \
+			-w "$T/rx.pcap" udp
+	}
+	KD=$(nic_up "$D")
+	cap_search "ixl-gen -> e1000e + tcpdump -w" trial_gen_tcpdump
+	KC=$(nic_up "$C")
+	cap_search "pktgen -> e1000e + tcpdump -w" trial_tcpdump
+	nic_down "$D"
+	to_vfio "$D"
+	testpmd_start "$T/tp2.log" bench2 0-1 0 "$D" -- --forward-mode=rxonly
+	if testpmd_wait "$T/tp2.log"; then
+		cap_search "pktgen -> testpmd rxonly" trial_testpmd
 	else
-		TP_PID=$txpid testpmd_stop
-		d_row="testpmd txonly -> testpmd rxonly: the second testpmd did not start: $(tail -2 "$T/tp3tx.log" | tr '\n' ' ')"
+		cap_best+=("pktgen -> testpmd rxonly: testpmd did not start")
 	fi
+	testpmd_stop
+	to_kernel "$D"
+	nic_down "$C"
+
+	# (d) testpmd txonly on A -> testpmd rxonly on B, two DPDK processes at once,
+	# each its own lcores (main on one CPU, forwarding on the other, crossed).
+	log "capture: testpmd txonly -> testpmd rxonly"
+	to_vfio "$A" "$B"
+	testpmd_start "$T/tp3rx.log" bench3rx 0-1 0 "$B" -- --forward-mode=rxonly
+	rxpid=$TP_PID
+	d_row="testpmd txonly -> testpmd rxonly: did not start"
+	if testpmd_wait "$T/tp3rx.log"; then
+		testpmd_start "$T/tp3tx.log" bench3tx 0-1 1 "$A" -- --forward-mode=txonly --txpkts=60 --burst=32
+		txpid=$TP_PID
+		if testpmd_wait "$T/tp3tx.log"; then
+			sleep "$cap_secs"
+			TP_PID=$txpid testpmd_stop
+			sleep 2.5
+			# the final "Forward statistics" TX-packets is the complete count
+			sent=$(tr -d '\033' <"$T/tp3tx.log" | awk '/TX-packets:/ { for (i = 1; i < NF; i++) if ($i == "TX-packets:") v = $(i + 1) } END { print v + 0 }')
+			got=$(testpmd_last "$T/tp3rx.log" 0 RX-packets:)
+			miss=$(testpmd_last "$T/tp3rx.log" 0 RX-missed:)
+			pps=$(testpmd_rates "$T/tp3tx.log" 0 Tx-pps: | mean_mid)
+			d_row=$(printf '%-34s %8s %10s %9s %9s %7s  (rx missed %s)' "testpmd txonly -> rxonly" unpaced \
+				"$pps" "$sent" "$got" "$(ratio "$got" "$sent")" "$miss")
+		else
+			TP_PID=$txpid testpmd_stop
+			d_row="testpmd txonly -> testpmd rxonly: the second testpmd did not start: $(tail -2 "$T/tp3tx.log" | tr '\n' ' ')"
+		fi
+	fi
+	TP_PID=$rxpid testpmd_stop
+	to_kernel "$A" "$B"
 fi
-TP_PID=$rxpid testpmd_stop
-to_kernel "$A" "$B"
 
 # ---------------------------------------------------------------- 3. forward
-# ixl-gen on A (CPU 0) to NIC 2's MAC, unpaced ("max") and then paced at each
-# rate of IXL_BENCH_FWD_RATES -> B =fwd=> D -> kernel e1000 on C
-fwd_rates=${IXL_BENCH_FWD_RATES:-max 250000 150000}
-fwd_rows=()
-KC=$(nic_up "$C")
-fwd_measure() { # the forwarder runs; prints the kernel counter rate over $secs
-	local c0 c1
-	sleep 1
-	c0=$(rxc "$KC")
-	sleep "$secs"
-	c1=$(rxc "$KC")
-	echo $(((c1 - c0) / secs))
-}
-# fwd_source RATE JSON: ixl-gen feeding the forwarder for secs + 3 seconds
-fwd_source() {
-	local rate=()
-	[ "$1" = max ] || rate=(--rate "$1")
-	taskset -c 0 "$GEN" --json -q --duration "$((secs + 3))" "${rate[@]}" \
-		--dst-mac "$IXL_VM_NIC2_MAC" "$A" >"$2" 2>"$T/gen3.err" &
-	gpid=$!
-}
-# fwd_row NAME RATE OFFERED FWD KERNEL NOTE
-fwd_row() { fwd_rows+=("$(printf '%-20s %8s %12s %12s %12s   %s' "$@")"); }
-declare -A f_ixl f_tp
-# fwd_ixl NAME RATE [OPTION]: one ixl-fwd run; adds a row, leaves its rate in f_self
-fwd_ixl() {
-	local name=$1 r=$2 fpid k offered drop
-	shift 2
-	log "forward: $name at $r"
-	taskset -c 1 "$FWD" --json -q "$@" "$B" "$D" >"$T/fwd.json" 2>"$T/fwd.err" &
-	fpid=$!
-	for _ in $(seq 100); do [ -s "$T/fwd.json" ] && break; sleep 0.1; done
-	sleep 1.2
-	fwd_source "$r" "$T/gen3.json"
-	k=$(fwd_measure)
-	wait "$gpid"
-	kill -INT "$fpid"
-	wait "$fpid"
-	# ixl-fwd's own per-second tx rate while the source ran (intervals with traffic)
-	f_self=$(json_key tx_pps interval <"$T/fwd.json" | awk '$1 > 0' | mean_mid)
-	offered=$(json_key tx_pps interval <"$T/gen3.json" | mean_mid)
-	drop=$(json_key fwd_1to2_dropped summary <"$T/fwd.json")
-	fwd_row "$name" "$r" "$offered" "$f_self" "$k" "ixl-fwd dropped (tx ring full): ${drop:-?}"
-}
-fwd_ixl "ixl-fwd --no-vfio" max --no-vfio
-for r in $fwd_rates; do
-	fwd_ixl "ixl-fwd" "$r"
-	f_ixl[$r]=$f_self
-done
-
-log "forward: testpmd io"
-to_vfio "$B" "$D"
-testpmd_start "$T/tp4.log" bench4 0-1 0 "$B" "$D" -- --forward-mode=io --burst=32
-if testpmd_wait "$T/tp4.log"; then
-	for r in $fwd_rates; do
-		log "forward: testpmd io at $r"
-		n0=$(tr -d '\033' <"$T/tp4.log" | grep -c "Tx-pps:")
-		fwd_source "$r" "$T/gen4.json"
+if want forward; then
+	# ixl-gen on A (CPU 0) to NIC 2's MAC, unpaced ("max") and then paced at each
+	# rate of IXL_BENCH_FWD_RATES -> B =fwd=> D -> kernel e1000 on C
+	fwd_rates=${IXL_BENCH_FWD_RATES:-max 250000 150000}
+	fwd_rows=() fwd_medians=()
+	KC=$(nic_up "$C")
+	# The kernel's e1000 on C only counts. Its interrupt lands on either CPU
+	# depending on the boot; on CPU 1 it takes time from the forwarder, so it
+	# goes to CPU 0, the source's, for both forwarders alike.
+	c_irq=$(cat "/sys/bus/pci/devices/$C/irq")
+	echo 0 >"/proc/irq/$c_irq/smp_affinity_list" || log "cannot move IRQ $c_irq of $KC to CPU 0"
+	fwd_measure() { # the forwarder runs; prints the kernel counter rate over $secs
+		local c0 c1
+		sleep 1
+		c0=$(rxc "$KC")
+		sleep "$secs"
+		c1=$(rxc "$KC")
+		echo $(((c1 - c0) / secs))
+	}
+	# fwd_source RATE JSON: ixl-gen feeding the forwarder for secs + 3 seconds
+	fwd_source() {
+		local rate=()
+		[ "$1" = max ] || rate=(--rate "$1")
+		taskset -c 0 "$GEN" --json -q --duration "$((secs + 3))" "${rate[@]}" \
+			--dst-mac "$IXL_VM_NIC2_MAC" "$A" >"$2" 2>"$T/gen3.err" &
+		gpid=$!
+	}
+	# fwd_row NAME RATE OFFERED FWD KERNEL NOTE
+	fwd_row() { fwd_rows+=("$(printf '%-20s %8s %12s %12s %12s   %s' "$@")"); }
+	# fwd_ixl NAME RATE [OPTION]: one ixl-fwd run; adds a row, leaves its rate in f_self
+	fwd_ixl() {
+		local name=$1 r=$2 fpid k offered drop
+		shift 2
+		log "forward: $name at $r"
+		taskset -c 1 "$FWD" --json -q "$@" "$B" "$D" >"$T/fwd.json" 2>"$T/fwd.err" &
+		fpid=$!
+		for _ in $(seq 100); do [ -s "$T/fwd.json" ] && break; sleep 0.1; done
+		sleep 1.2
+		fwd_source "$r" "$T/gen3.json"
 		k=$(fwd_measure)
 		wait "$gpid"
-		sleep 2.5 # the last rates printed are the idle ones after the source
-		# port 1's per-second tx rates printed while this source ran
-		f_tp[$r]=$(testpmd_rates "$T/tp4.log" 1 Tx-pps: | tail -n +$((n0 / 2 + 1)) | awk '$1 > 0' | mean_mid)
-		offered=$(json_key tx_pps interval <"$T/gen4.json" | mean_mid)
-		fwd_row "testpmd io" "$r" "$offered" "${f_tp[$r]}" "$k" \
-			"port 0 RX-missed so far: $(testpmd_last "$T/tp4.log" 0 RX-missed:)"
+		kill -INT "$fpid"
+		wait "$fpid"
+		# ixl-fwd's own per-second tx rate while the source ran (intervals with traffic)
+		f_self=$(json_key tx_pps interval <"$T/fwd.json" | awk '$1 > 0' | mean_mid)
+		offered=$(json_key tx_pps interval <"$T/gen3.json" | mean_mid)
+		drop=$(json_key fwd_1to2_dropped summary <"$T/fwd.json")
+		fwd_row "$name" "$r" "$offered" "$f_self" "$k" "ixl-fwd dropped (tx ring full): ${drop:-?}"
+	}
+	# fwd_testpmd RATE: one testpmd io run, started afresh as ixl-fwd is; adds a
+	# row, leaves its rate in f_self (empty if testpmd did not start)
+	fwd_testpmd() {
+		local r=$1 k offered
+		f_self=
+		log "forward: testpmd io at $r"
+		to_vfio "$B" "$D"
+		testpmd_start "$T/tp4.log" bench4 0-1 0 "$B" "$D" -- --forward-mode=io --burst=32
+		if testpmd_wait "$T/tp4.log"; then
+			fwd_source "$r" "$T/gen4.json"
+			k=$(fwd_measure)
+			wait "$gpid"
+			sleep 2.5 # the last rates printed are the idle ones after the source
+			testpmd_stop
+			# port 1's per-second tx rates while the source ran
+			f_self=$(testpmd_rates "$T/tp4.log" 1 Tx-pps: | awk '$1 > 0' | mean_mid)
+			offered=$(json_key tx_pps interval <"$T/gen4.json" | mean_mid)
+			fwd_row "testpmd io" "$r" "$offered" "$f_self" "$k" \
+				"port 0 RX-missed: $(testpmd_last "$T/tp4.log" 0 RX-missed:)"
+		else
+			testpmd_stop
+			fwd_rows+=("testpmd io: did not start: $(tail -2 "$T/tp4.log" | tr '\n' ' ')")
+		fi
+		to_kernel "$B" "$D"
+	}
+	fwd_ixl "ixl-fwd --no-vfio" max --no-vfio
+	# Per rate, ixl-fwd and testpmd take turns, $reps runs each, the one going
+	# first alternating: medians of runs interleaved in time, since this host's
+	# pace drifts over minutes.
+	declare -A f_ixl f_tp
+	for r in $fwd_rates; do
+		fi_runs= ft_runs=
+		for rep in $(seq "$reps"); do
+			if [ $((rep % 2)) = 1 ]; then
+				fwd_ixl "ixl-fwd" "$r"; fi_runs+="$f_self "
+				fwd_testpmd "$r"; ft_runs+="$f_self "
+			else
+				fwd_testpmd "$r"; ft_runs+="$f_self "
+				fwd_ixl "ixl-fwd" "$r"; fi_runs+="$f_self "
+			fi
+		done
+		f_ixl[$r]=$(median $fi_runs)
+		f_tp[$r]=$(median $ft_runs)
+		fwd_medians+=("$(printf '%-8s ixl-fwd %8s  testpmd io %8s  ratio %s   (runs: ixl-fwd %s| testpmd %s)' \
+			"$r" "${f_ixl[$r]}" "${f_tp[$r]:-n/a}" "$(ratio "${f_ixl[$r]}" "${f_tp[$r]:-}")" "$fi_runs" "$ft_runs")")
 	done
-	testpmd_stop
-else
-	testpmd_stop
-	fwd_rows+=("testpmd io: did not start: $(tail -2 "$T/tp4.log" | tr '\n' ' ')")
+	nic_down "$C"
 fi
-to_kernel "$B" "$D"
-nic_down "$C"
 
 # ---------------------------------------------------------------- tables
-echo
-echo "1. GENERATOR: 60-byte frames/s, NIC alone on its hub, mean of ${secs} s without first/last second"
-printf '%-8s %12s %12s %12s %10s %10s\n' NIC ixl-gen testpmd pktgen gen/tpmd gen/pktgen
-printf '%s\n' "${gen_rows[@]}"
-echo
-echo "2. CAPTURE: sender e1000 -> receiver e1000e on one hub, ${cap_secs} s worth of frames per rate"
-printf '%-34s %8s %10s %9s %9s %7s\n' "sender -> receiver" "rate" "sent pps" sent captured cap/sent
-printf '%s\n' "${cap_rows[@]}" "$d_row"
-echo "highest lossless rate tried:"
-printf '  %s\n' "${cap_best[@]}"
-for name in "ixl-dump -w" "ixl-dump --no-vfio -w"; do
-	echo "ratio $name / kernel + tcpdump, same sender (ixl-gen): $(ratio "${cap_pps[ixl-gen -> $name]:-}" "${cap_pps[ixl-gen -> e1000e + tcpdump -w]:-}")"
-done
-echo
-echo "3. FORWARD: ixl-gen -> hub 0 -> e1000e =fwd=> e1000e -> hub 1 -> kernel e1000 counter"
-echo "   offered: the source's own rate; fwd: the forwarder's own tx rate hub 0 -> hub 1"
-printf '%-20s %8s %12s %12s %12s\n' forwarder rate "offered pps" "fwd pps" "hub-1 kern rx"
-printf '%s\n' "${fwd_rows[@]}"
-for r in $fwd_rates; do
-	echo "ratio ixl-fwd / testpmd io at $r: $(ratio "${f_ixl[$r]:-}" "${f_tp[$r]:-}")"
-done
+if want generator; then
+	echo
+	echo "1. GENERATOR: 60-byte frames/s, NIC alone on its hub; per run the mean of ${secs} s without"
+	echo "   first/last second; the median of $reps runs each, taken in turn"
+	printf '%-8s %12s %12s %12s %10s %10s\n' NIC ixl-gen testpmd pktgen gen/tpmd gen/pktgen
+	printf '%s\n' "${gen_rows[@]}"
+fi
+if want capture; then
+	echo
+	echo "2. CAPTURE: sender e1000 -> receiver e1000e on one hub, ${cap_secs} s worth of frames per rate"
+	printf '%-34s %8s %10s %9s %9s %7s\n' "sender -> receiver" "rate" "sent pps" sent captured cap/sent
+	printf '%s\n' "${cap_rows[@]}" "$d_row"
+	echo "highest lossless rate tried:"
+	printf '  %s\n' "${cap_best[@]}"
+	for name in "ixl-dump -w" "ixl-dump --no-vfio -w"; do
+		echo "ratio $name / kernel + tcpdump, same sender (ixl-gen): $(ratio "${cap_pps[ixl-gen -> $name]:-}" "${cap_pps[ixl-gen -> e1000e + tcpdump -w]:-}")"
+	done
+fi
+if want forward; then
+	echo
+	echo "3. FORWARD: ixl-gen -> hub 0 -> e1000e =fwd=> e1000e -> hub 1 -> kernel e1000 counter"
+	echo "   offered: the source's own rate; fwd: the forwarder's own tx rate hub 0 -> hub 1"
+	printf '%-20s %8s %12s %12s %12s\n' forwarder rate "offered pps" "fwd pps" "hub-1 kern rx"
+	printf '%s\n' "${fwd_rows[@]}"
+	echo "medians of the fwd pps column per offered rate, and their ratio ixl-fwd / testpmd io:"
+	printf '  %s\n' "${fwd_medians[@]}"
+fi
 echo "guest time: $(($(date +%s) - t0)) s"
