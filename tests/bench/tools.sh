@@ -3,13 +3,16 @@
 # the usual tools on the same emulated NICs, 60-byte frames (64 with FCS),
 # in one guest run of about 20 minutes. Three tables:
 #  1. GENERATOR  packets/s sent as fast as possible by ixl-gen, by
-#     dpdk-testpmd --forward-mode=txonly --burst=32 and by the kernel's
+#     dpdk-testpmd --forward-mode=txonly --burst=32 (both through VFIO, and
+#     again both raw: ixl-gen --no-vfio, testpmd on uio_pci_generic with
+#     --iova-mode=pa, since the emulated IOMMU's translation of every DMA
+#     access is much of the cost here) and by the kernel's
 #     pktgen (count 0, rate from the interface's tx_packets counter), each
 #     NIC alone on its hub (it sends into nothing, so only the emulation
 #     paces it). Mean of the per-second rates leaving out the first and last
 #     second. Each contender runs IXL_BENCH_REPS times per NIC, taking
-#     turns; the table gives the medians, their ratios ixl-gen/testpmd and
-#     ixl-gen/pktgen, and every run's figure.
+#     turns; the table gives the medians, their ratios ixl-gen/testpmd
+#     (VFIO and raw) and ixl-gen/pktgen, and every run's figure.
 #  2. CAPTURE    the highest sender rate at which the receiver loses
 #     nothing: first the sender unpaced ("max"), then each rate R of a
 #     descending list; a trial sends R x IXL_BENCH_CAP_SECS frames (max:
@@ -121,14 +124,17 @@ nic_down() { local i; i=$(ifname "$1"); [ -n "$i" ] && ip link set "$i" down; }
 txc() { cat "/sys/class/net/$1/statistics/tx_packets"; }
 rxc() { cat "/sys/class/net/$1/statistics/rx_packets"; }
 
-# to_vfio PCI... / to_kernel PCI...: hand NICs to vfio-pci for testpmd and back
+# to_driver DRIVER PCI... / to_vfio PCI... / to_kernel PCI...: hand NICs to
+# vfio-pci (or DRIVER) for testpmd, and back to their kernel driver
 declare -A kdrv
-to_vfio() {
-	local p s
+to_vfio() { to_driver vfio-pci "$@"; }
+to_driver() {
+	local drv=$1 p s
+	shift
 	for p; do
 		s=/sys/bus/pci/devices/$p
 		kdrv[$p]=$(basename "$(readlink $s/driver)")
-		echo vfio-pci >$s/driver_override
+		echo "$drv" >$s/driver_override
 		echo "$p" >$s/driver/unbind
 		echo "$p" >/sys/bus/pci/drivers_probe
 	done
@@ -142,11 +148,15 @@ to_kernel() {
 		echo "$p" >/sys/bus/pci/drivers/${kdrv[$p]}/bind
 	done
 }
-# testpmd_start LOG PREFIX LCORES MAIN PCI... -- ARGS: background, line-buffered log
+# testpmd_start LOG PREFIX LCORES MAIN PCI|-EAL_OPTION... -- ARGS: background,
+# line-buffered log
 testpmd_start() {
 	local logf=$1 prefix=$2 lcores=$3 main=$4 a=()
 	shift 4
-	while [ "$1" != -- ]; do a+=(-a "$1"); shift; done
+	while [ "$1" != -- ]; do
+		case $1 in -*) a+=("$1") ;; *) a+=(-a "$1") ;; esac
+		shift
+	done
 	shift
 	stdbuf -oL dpdk-testpmd -l "$lcores" --main-lcore "$main" -n 1 "${a[@]}" \
 		--file-prefix "$prefix" -m 256 --log-level=1 -- --txq=1 --rxq=1 --stats-period 1 "$@" \
@@ -183,6 +193,7 @@ wait_listening() {
 	sleep 1.2 # QEMU's e1000 refuses frames for 1 s after an RCTL write
 }
 modprobe pktgen
+modprobe uio_pci_generic
 PG=/proc/net/pktgen
 # pg_setup IFACE COUNT DST_MAC [RATEP]: pktgen on kpktgend_0 (CPU 0)
 pg_setup() {
@@ -207,25 +218,28 @@ if want generator; then
 	# Each contender runs $reps times per NIC, in turn and in a rotating order,
 	# so that a slow spell of the host falls on all of them; the table has the
 	# medians and every run's figure.
-	gen_ixl() { # PCI: ixl-gen's mean rate
-		taskset -c 0 "$GEN" --json -q --duration "$secs" "$1" 2>"$T/gen1.err" |
-			json_key tx_pps interval | mean_mid
-	}
-	gen_testpmd() { # PCI: testpmd txonly's mean rate, or nothing
-		to_vfio "$1"
-		testpmd_start "$T/tp1.log" bench1 0-1 0 "$1" -- --forward-mode=txonly --txpkts=60 --burst=32
-		if testpmd_wait "$T/tp1.log"; then
-			sleep "$((secs + 1))"
-			testpmd_stop
-			# the first printed rate is the start-up; mean_mid leaves out first and last
-			testpmd_rates "$T/tp1.log" 0 Tx-pps: | mean_mid
-		else
-			testpmd_stop
-			log "testpmd did not start: $(tail -3 "$T/tp1.log")"
-		fi
-		to_kernel "$1"
-	}
-	gen_pktgen() { # PCI: pktgen's rate from the interface's tx counter
+	gen_ixl() { # PCI [OPTION]: ixl-gen's mean rate
+	taskset -c 0 "$GEN" --json -q --duration "$secs" "${@:2}" "$1" 2>"$T/gen1.err" |
+		json_key tx_pps interval | mean_mid
+}
+gen_ixl_raw() { gen_ixl "$1" --no-vfio; }
+gen_testpmd() { # PCI [DRIVER [EAL OPTION]]: testpmd txonly's mean rate, or nothing
+	to_driver "${2:-vfio-pci}" "$1"
+	testpmd_start "$T/tp1.log" bench1 0-1 0 "$1" "${@:3}" -- --forward-mode=txonly --txpkts=60 --burst=32
+	if testpmd_wait "$T/tp1.log"; then
+		sleep "$((secs + 1))"
+		testpmd_stop
+		# the first printed rate is the start-up; mean_mid leaves out first and last
+		testpmd_rates "$T/tp1.log" 0 Tx-pps: | mean_mid
+	else
+		testpmd_stop
+		log "testpmd did not start: $(tail -3 "$T/tp1.log")"
+	fi
+	to_kernel "$1"
+}
+# DPDK's own raw path: uio_pci_generic, bus addresses = physical addresses
+gen_testpmd_uio() { gen_testpmd "$1" uio_pci_generic --iova-mode=pa; }
+gen_pktgen() { # PCI: pktgen's rate from the interface's tx counter
 		local i c0 c1 pgjob
 		i=$(nic_up "$1")
 		pg_setup "$i" 0 02:00:00:00:00:02
@@ -244,8 +258,8 @@ if want generator; then
 	for n in 4 5; do
 		pvar=IXL_VM_NIC${n}_PCI mvar=IXL_VM_NIC${n}_MODEL
 		p=${!pvar} model=${!mvar}
-		declare -A runs=([ixl]="" [testpmd]="" [pktgen]="")
-		order=(ixl testpmd pktgen)
+		declare -A runs=([ixl]="" [testpmd]="" [ixl_raw]="" [testpmd_uio]="" [pktgen]="")
+		order=(ixl testpmd ixl_raw testpmd_uio pktgen)
 		for rep in $(seq "$reps"); do
 			for who in "${order[@]}"; do
 				log "generator: $who on $model $p (run $rep of $reps)"
@@ -254,9 +268,11 @@ if want generator; then
 			order=("${order[@]:1}" "${order[0]}")
 		done
 		g=$(median ${runs[ixl]}) t=$(median ${runs[testpmd]}) k=$(median ${runs[pktgen]})
-		gen_rows+=("$(printf '%-8s %12s %12s %12s %10s %10s' "$model" "$g" "${t:-n/a}" "$k" \
-			"$(ratio "$g" "$t")" "$(ratio "$g" "$k")")")
-		gen_rows+=("$(printf '  runs: ixl-gen %s| testpmd %s| pktgen %s' "${runs[ixl]}" "${runs[testpmd]}" "${runs[pktgen]}")")
+		gr=$(median ${runs[ixl_raw]}) tu=$(median ${runs[testpmd_uio]})
+		gen_rows+=("$(printf '%-8s %10s %10s %10s %10s %10s %9s %9s %9s' "$model" "$g" "${t:-n/a}" \
+			"$gr" "${tu:-n/a}" "$k" "$(ratio "$g" "$t")" "$(ratio "$gr" "$tu")" "$(ratio "$g" "$k")")")
+		gen_rows+=("$(printf '  runs: ixl-gen %s| testpmd %s| ixl-gen raw %s| testpmd uio %s| pktgen %s' \
+			"${runs[ixl]}" "${runs[testpmd]}" "${runs[ixl_raw]}" "${runs[testpmd_uio]}" "${runs[pktgen]}")")
 	done
 fi
 
@@ -504,7 +520,10 @@ if want generator; then
 	echo
 	echo "1. GENERATOR: 60-byte frames/s, NIC alone on its hub; per run the mean of ${secs} s without"
 	echo "   first/last second; the median of $reps runs each, taken in turn"
-	printf '%-8s %12s %12s %12s %10s %10s\n' NIC ixl-gen testpmd pktgen gen/tpmd gen/pktgen
+	echo "   VFIO: ixl-gen and testpmd through vfio-pci; raw: ixl-gen --no-vfio and testpmd on"
+	echo "   uio_pci_generic with --iova-mode=pa, both DMAing to physical addresses"
+	printf '%-8s %10s %10s %10s %10s %10s %9s %9s %9s\n' NIC ixl-gen testpmd "ixl raw" "tpmd uio" \
+		pktgen gen/tpmd raw/uio gen/pktg
 	printf '%s\n' "${gen_rows[@]}"
 fi
 if want capture; then
