@@ -519,7 +519,11 @@ fi
 if want generator; then
 	echo
 	echo "1. GENERATOR: 60-byte frames/s, NIC alone on its hub; per run the mean of ${secs} s without"
-	echo "   first/last second; the median of $reps runs each, taken in turn"
+	if [ "$reps" -gt 1 ]; then
+		echo "   first/last second; the median of $reps runs each, taken in turn"
+	else
+		echo "   first/last second; one run each"
+	fi
 	echo "   VFIO: ixl-gen and testpmd through vfio-pci; raw: ixl-gen --no-vfio and testpmd on"
 	echo "   uio_pci_generic with --iova-mode=pa, both DMAing to physical addresses"
 	printf '%-8s %10s %10s %10s %10s %10s %9s %9s %9s\n' NIC ixl-gen testpmd "ixl raw" "tpmd uio" \
