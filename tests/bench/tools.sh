@@ -46,7 +46,9 @@
 #     QEMU's hub and the forwarder's tail writes pay for delivering them
 #     (and for dropping what does not fit): the same forwarder then moves
 #     fewer frames. Which of the two states a run settles in shows in
-#     "offered" against "fwd". "hub-1 kern rx" is the kernel's e1000 on
+#     "offered" against "fwd". One unpaced run each of ixl-fwd --no-vfio and
+#     testpmd on uio_pci_generic (--iova-mode=pa) compares the raw paths.
+#     "hub-1 kern rx" is the kernel's e1000 on
 #     hub 1 (rx_packets over the same seconds, its interrupt moved to CPU 0):
 #     an independent count, but the slowest link there, so a lower bound,
 #     not the forwarding rate.
@@ -466,14 +468,15 @@ if want forward; then
 		drop=$(json_key fwd_1to2_dropped summary <"$T/fwd.json")
 		fwd_row "$name" "$r" "$offered" "$f_self" "$k" "ixl-fwd dropped (tx ring full): ${drop:-?}"
 	}
-	# fwd_testpmd RATE: one testpmd io run, started afresh as ixl-fwd is; adds a
-	# row, leaves its rate in f_self (empty if testpmd did not start)
+	# fwd_testpmd RATE [NAME DRIVER EAL_OPTION...]: one testpmd io run, started
+	# afresh as ixl-fwd is; adds a row, leaves its rate in f_self (empty if
+	# testpmd did not start)
 	fwd_testpmd() {
-		local r=$1 k offered
+		local r=$1 name=${2:-testpmd io} drv=${3:-vfio-pci} k offered
 		f_self=
-		log "forward: testpmd io at $r"
-		to_vfio "$B" "$D"
-		testpmd_start "$T/tp4.log" bench4 0-1 0 "$B" "$D" -- --forward-mode=io --burst=32
+		log "forward: $name at $r"
+		to_driver "$drv" "$B" "$D"
+		testpmd_start "$T/tp4.log" bench4 0-1 0 "$B" "$D" "${@:4}" -- --forward-mode=io --burst=32
 		if testpmd_wait "$T/tp4.log"; then
 			fwd_source "$r" "$T/gen4.json"
 			k=$(fwd_measure)
@@ -483,15 +486,19 @@ if want forward; then
 			# port 1's per-second tx rates while the source ran
 			f_self=$(testpmd_rates "$T/tp4.log" 1 Tx-pps: | awk '$1 > 0' | mean_mid)
 			offered=$(json_key tx_pps interval <"$T/gen4.json" | mean_mid)
-			fwd_row "testpmd io" "$r" "$offered" "$f_self" "$k" \
+			fwd_row "$name" "$r" "$offered" "$f_self" "$k" \
 				"port 0 RX-missed: $(testpmd_last "$T/tp4.log" 0 RX-missed:)"
 		else
 			testpmd_stop
-			fwd_rows+=("testpmd io: did not start: $(tail -2 "$T/tp4.log" | tr '\n' ' ')")
+			fwd_rows+=("$name: did not start: $(tail -2 "$T/tp4.log" | tr '\n' ' ')")
 		fi
 		to_kernel "$B" "$D"
 	}
+	# Raw, the kernel driver's DMA path, against DPDK's raw path: one run each.
 	fwd_ixl "ixl-fwd --no-vfio" max --no-vfio
+	f_raw_ixl=$f_self
+	fwd_testpmd max "testpmd io uio" uio_pci_generic --iova-mode=pa
+	f_raw_tp=$f_self
 	# Per rate, ixl-fwd and testpmd take turns, $reps runs each, the one going
 	# first alternating: medians of runs interleaved in time, since this host's
 	# pace drifts over minutes.
@@ -549,5 +556,7 @@ if want forward; then
 	printf '%s\n' "${fwd_rows[@]}"
 	echo "medians of the fwd pps column per offered rate, and their ratio ixl-fwd / testpmd io:"
 	printf '  %s\n' "${fwd_medians[@]}"
+	echo "raw, unpaced, one run each: ixl-fwd --no-vfio / testpmd io on uio_pci_generic:" \
+		"$(ratio "${f_raw_ixl:-}" "${f_raw_tp:-}")"
 fi
 echo "guest time: $(($(date +%s) - t0)) s"
