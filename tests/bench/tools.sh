@@ -6,12 +6,12 @@
 #     dpdk-testpmd --forward-mode=txonly --burst=32 (both through VFIO, and
 #     again both raw: ixl-gen --no-vfio, testpmd on uio_pci_generic with
 #     --iova-mode=pa, since the emulated IOMMU's translation of every DMA
-#     access is much of the cost here) and by the kernel's
-#     pktgen (count 0, rate from the interface's tx_packets counter), each
-#     NIC alone on its hub (it sends into nothing, so only the emulation
-#     paces it). Mean of the per-second rates leaving out the first and last
-#     second. Each contender runs IXL_BENCH_REPS times per NIC, taking
-#     turns; the table gives the medians, their ratios ixl-gen/testpmd
+#     access is much of the cost here) and by the kernel's pktgen (count 0,
+#     rate from the interface's tx_packets counter), each NIC alone on its
+#     hub (it sends into nothing, so only the emulation paces it). Mean of
+#     the per-second rates leaving out the first and last second. Each
+#     contender runs IXL_BENCH_REPS times per NIC, taking turns; the table
+#     gives the medians, their ratios ixl-gen/testpmd
 #     (VFIO and raw) and ixl-gen/pktgen, and every run's figure.
 #  2. CAPTURE    the highest sender rate at which the receiver loses
 #     nothing: first the sender unpaced ("max"), then each rate R of a
@@ -32,11 +32,11 @@
 #     processes at once, unpaced, one row.
 #  3. FORWARD    forwarded packets/s, ixl-fwd versus dpdk-testpmd
 #     --forward-mode=io between the same two NICs (hub 0 <-> hub 1), each
-#     with its default batch (ixl-fwd 64, testpmd 32: testpmd with --burst=64
-#     forwarded less than with 32 in the one try, 58-76 against 72-94 kpps), fed by
-#     ixl-gen on hub 0 unpaced ("max") and paced at each IXL_BENCH_FWD_RATES;
-#     per rate ixl-fwd and testpmd take turns, IXL_BENCH_REPS runs each, and
-#     the ratio is that of the medians.
+#     with its default batch (ixl-fwd 64, testpmd 32: testpmd with
+#     --burst=64 forwarded less than with 32 in the one try, 58-76 against
+#     72-94 kpps), fed by ixl-gen on hub 0 unpaced ("max") and paced at each
+#     IXL_BENCH_FWD_RATES; per rate ixl-fwd and testpmd take turns,
+#     IXL_BENCH_REPS runs each, and the ratio is that of the medians.
 #     "fwd pps" is the forwarder's own per-second tx rate hub 0 -> hub 1
 #     (ixl-fwd: frames its tx ring took; testpmd: port 1's NIC counter): read
 #     the ratio of that column. "offered pps" is what the source achieved:
@@ -48,10 +48,9 @@
 #     fewer frames. Which of the two states a run settles in shows in
 #     "offered" against "fwd". One unpaced run each of ixl-fwd --no-vfio and
 #     testpmd on uio_pci_generic (--iova-mode=pa) compares the raw paths.
-#     "hub-1 kern rx" is the kernel's e1000 on
-#     hub 1 (rx_packets over the same seconds, its interrupt moved to CPU 0):
-#     an independent count, but the slowest link there, so a lower bound,
-#     not the forwarding rate.
+#     "hub-1 kern rx" is the kernel's e1000 on hub 1 (rx_packets over the
+#     same seconds, its interrupt moved to CPU 0): an independent count, but
+#     the slowest link there, so a lower bound, not the forwarding rate.
 # On a QEMU hub a receiver without free descriptors holds the sender back
 # (up to 10000 queued frames, then QEMU drops silently), so chain rates are
 # rates of sender + receiver together. The guest has 2 vCPUs: senders are
@@ -98,8 +97,7 @@ reps=${IXL_BENCH_REPS:-3}
 want() { [[ " ${IXL_BENCH_TABLES:-generator capture forward} " == *" $1 "* ]]; }
 log() { echo "# $*" >&2; }
 # median of the numbers given as arguments (empty ones left out)
-median() { printf '%s\n' "$@" | awk 'NF { v[++n] = $1 } END { if (!n) exit
-	for (i = 1; i <= n; i++) for (j = i + 1; j <= n; j++) if (v[j] < v[i]) { t = v[i]; v[i] = v[j]; v[j] = t }
+median() { printf '%s\n' "$@" | sort -n | awk 'NF { v[++n] = $1 } END { if (!n) exit
 	if (n % 2) print v[(n + 1) / 2]; else printf "%.0f\n", (v[n / 2] + v[n / 2 + 1]) / 2 }'; }
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0 && a != "") printf "%.2f", a / b; else print "n/a" }'; }
 # mean of the per-second rates on stdin, leaving out the first (warm-up) and last
@@ -221,27 +219,27 @@ if want generator; then
 	# so that a slow spell of the host falls on all of them; the table has the
 	# medians and every run's figure.
 	gen_ixl() { # PCI [OPTION]: ixl-gen's mean rate
-	taskset -c 0 "$GEN" --json -q --duration "$secs" "${@:2}" "$1" 2>"$T/gen1.err" |
-		json_key tx_pps interval | mean_mid
-}
-gen_ixl_raw() { gen_ixl "$1" --no-vfio; }
-gen_testpmd() { # PCI [DRIVER [EAL OPTION]]: testpmd txonly's mean rate, or nothing
-	to_driver "${2:-vfio-pci}" "$1"
-	testpmd_start "$T/tp1.log" bench1 0-1 0 "$1" "${@:3}" -- --forward-mode=txonly --txpkts=60 --burst=32
-	if testpmd_wait "$T/tp1.log"; then
-		sleep "$((secs + 1))"
-		testpmd_stop
-		# the first printed rate is the start-up; mean_mid leaves out first and last
-		testpmd_rates "$T/tp1.log" 0 Tx-pps: | mean_mid
-	else
-		testpmd_stop
-		log "testpmd did not start: $(tail -3 "$T/tp1.log")"
-	fi
-	to_kernel "$1"
-}
-# DPDK's own raw path: uio_pci_generic, bus addresses = physical addresses
-gen_testpmd_uio() { gen_testpmd "$1" uio_pci_generic --iova-mode=pa; }
-gen_pktgen() { # PCI: pktgen's rate from the interface's tx counter
+		taskset -c 0 "$GEN" --json -q --duration "$secs" "${@:2}" "$1" 2>"$T/gen1.err" |
+			json_key tx_pps interval | mean_mid
+	}
+	gen_ixl_raw() { gen_ixl "$1" --no-vfio; }
+	gen_testpmd() { # PCI [DRIVER [EAL OPTION]]: testpmd txonly's mean rate, or nothing
+		to_driver "${2:-vfio-pci}" "$1"
+		testpmd_start "$T/tp1.log" bench1 0-1 0 "$1" "${@:3}" -- --forward-mode=txonly --txpkts=60 --burst=32
+		if testpmd_wait "$T/tp1.log"; then
+			sleep "$((secs + 1))"
+			testpmd_stop
+			# the first printed rate is the start-up; mean_mid leaves out first and last
+			testpmd_rates "$T/tp1.log" 0 Tx-pps: | mean_mid
+		else
+			testpmd_stop
+			log "testpmd did not start: $(tail -3 "$T/tp1.log")"
+		fi
+		to_kernel "$1"
+	}
+	# DPDK's own raw path: uio_pci_generic, bus addresses = physical addresses
+	gen_testpmd_uio() { gen_testpmd "$1" uio_pci_generic --iova-mode=pa; }
+	gen_pktgen() { # PCI: pktgen's rate from the interface's tx counter
 		local i c0 c1 pgjob
 		i=$(nic_up "$1")
 		pg_setup "$i" 0 02:00:00:00:00:02
@@ -280,7 +278,7 @@ fi
 
 # ---------------------------------------------------------------- 2. capture
 if want capture; then
-	# cap_table NAME TRIAL: runs TRIAL RATE for each rate (it prints "sent_pps
+	# cap_search NAME TRIAL: runs TRIAL RATE for each rate (it prints "sent_pps
 	# sent captured"), stops at the first lossless one.
 	cap_rows=()
 	cap_search() {
