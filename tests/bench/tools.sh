@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Benchmark (not a test; it never fails on timing): the ixl tools next to
 # the usual tools on the same emulated NICs, 60-byte frames (64 with FCS),
-# in one guest run of about 20 minutes. Three tables:
+# in one guest run of about 30 minutes. Three tables:
 #  1. GENERATOR  packets/s sent as fast as possible by ixl-gen, by
 #     dpdk-testpmd --forward-mode=txonly --burst=32 (both through VFIO, and
 #     again both raw: ixl-gen --no-vfio, testpmd on uio_pci_generic with
@@ -19,6 +19,9 @@
 #     400000 x). captured/sent is printed for every rate tried; the first
 #     lossless one ends the search. The rate that counts is "sent pps", what
 #     the sender achieved (pktgen's ratep pacing under TCG falls far below R).
+#     Captures keep every frame, as plain "tcpdump -w" does (nothing else
+#     sends on these hubs; a stray frame would show as cap/sent above 1 and
+#     count as not lossless).
 #     (a) ixl-gen [--rate R] -> ixl-dump -w (file on the guest's tmpfs),
 #     through VFIO and again with --no-vfio: under VFIO every DMA access of
 #     the emulated NIC goes through QEMU's emulated IOMMU translation, while
@@ -26,6 +29,9 @@
 #     domain; the --no-vfio row gives ixl-dump the kernel path's DMA cost,
 #     (a') ixl-gen [--rate R] -> kernel e1000e + tcpdump -w (tmpfs): the
 #     kernel path with ixl-dump's own sender, whose pacing holds at any rate,
+#     (a'') (a) through VFIO and (a') again with the filter "udp": libpcap
+#     interprets the BPF program for ixl-dump, the kernel runs it JIT-compiled
+#     for tcpdump, and under TCG an interpreter's indirect jumps are costly,
 #     (b) pktgen [ratep R] -> kernel e1000e + tcpdump -w (tmpfs), (c) pktgen
 #     [ratep R] -> dpdk-testpmd rxonly (no file; testpmd's txonly has no
 #     pacing), (d) dpdk-testpmd txonly -> dpdk-testpmd rxonly, two DPDK
@@ -68,8 +74,12 @@
 #   tests/bench/tools.sh [SECONDS]   (default 5: per generator / forwarder run)
 #   env: IXL_BUILD, IXL_BENCH_TABLES (default "generator capture forward"),
 #        IXL_BENCH_REPS (default 3), IXL_BENCH_CAP_SECS (default 3),
-#        IXL_BENCH_CAP_RATES (default "max 800000 600000 500000 400000 300000
-#          250000 200000 150000 100000 75000 50000 25000"),
+#        IXL_BENCH_CAP_RATES (default "max 800000 600000 500000 400000 350000
+#          300000 260000 225000 200000 175000 150000 130000 115000 100000 90000
+#          80000 70000 60000 52000 45000 40000 25000": from 400k down to 40k,
+#          where the searches end, each step is at most 1/7 of the rate, so one
+#          step moves a ratio by at most 1/7 of it, where the old list's steps
+#          of 25k to 50k moved it by a quarter to a half),
 #        IXL_BENCH_FWD_RATES (default "max 250000 150000")
 set -uo pipefail
 top=$(cd "$(dirname "$0")/../.." && pwd)
@@ -80,14 +90,21 @@ if [ "${IXL_VM:-}" != 1 ]; then
 	bash "$top/tests/vm/install-deps.sh" dpdk-dev
 	bash "$top/tests/vm/prepare.sh"
 	cmake -S "$top" -B "$build" >/dev/null && cmake --build "$build" -j"$(nproc)" >/dev/null
-	exec env IXL_BUILD="$build" "$top/tests/vm/ixl-vm" --timeout 1800 \
+	# -mem-prealloc: the host backs all guest RAM before the guest starts.
+	# Otherwise whoever first touches a page pays the host's fault and
+	# zeroing (in a profile of ixl-dump's first trial in a fresh guest, 4 %
+	# of its vCPU thread was the host zeroing pages for the capture file on
+	# tmpfs), and ixl-dump, whose rows come first, would pay for the kernel
+	# path's pages too. It costs about 7 s at boot.
+	exec env IXL_BUILD="$build" IXL_VM_QEMU_ARGS="-mem-prealloc${IXL_VM_QEMU_ARGS:+ $IXL_VM_QEMU_ARGS}" \
+		"$top/tests/vm/ixl-vm" --timeout 2700 \
 		--nic e1000,hub=0 --nic e1000e,hub=0 --nic e1000,hub=1 --nic e1000e,hub=1 \
 		--nic e1000,hub=2 --nic e1000e,hub=3 --hugepages 512 -- bash "$0" "$secs"
 fi
 
 GEN=$build/cmd/ixl-gen DUMP=$build/cmd/ixl-dump FWD=$build/cmd/ixl-fwd
 cap_secs=${IXL_BENCH_CAP_SECS:-3}
-cap_rates=${IXL_BENCH_CAP_RATES:-max 800000 600000 500000 400000 300000 250000 200000 150000 100000 75000 50000 25000}
+cap_rates=${IXL_BENCH_CAP_RATES:-max 800000 600000 500000 400000 350000 300000 260000 225000 200000 175000 150000 130000 115000 100000 90000 80000 70000 60000 52000 45000 40000 25000}
 # frames per trial: R x cap_secs; "max" (sender unpaced) sends 400000 x cap_secs
 cap_n() { if [ "$1" = max ]; then echo $((400000 * cap_secs)); else echo $(($1 * cap_secs)); fi; }
 T=/tmp/bench-tools
@@ -324,11 +341,12 @@ if want capture; then
 		rm -f "$T/rx.pcap"
 		echo "${pps%.*} ${sent:-0} ${cap:-0}"
 	}
-	trial_ixl() { # ixl-gen on A -> ixl-dump -w on B
-		gen_capture "$1" "$A" "$IXL_VM_NIC1_MAC" "$DUMP" -w "$T/rx.pcap" "$B" udp
+	trial_ixl() { # ixl-gen on A -> ixl-dump -w on B [FILTER...]
+		gen_capture "$1" "$A" "$IXL_VM_NIC1_MAC" "$DUMP" -w "$T/rx.pcap" "$B" "${@:2}"
 	}
+	trial_ixl_udp() { trial_ixl "$1" udp; }
 	trial_ixl_raw() { # the same with raw access: the kernel driver's DMA path
-		gen_capture "$1" "$A" "$IXL_VM_NIC1_MAC" "$DUMP" --no-vfio -w "$T/rx.pcap" "$B" udp
+		gen_capture "$1" "$A" "$IXL_VM_NIC1_MAC" "$DUMP" --no-vfio -w "$T/rx.pcap" "$B"
 	}
 	# pg_send IFACE N DST_MAC RATE: pktgen sends N frames at RATE; prints pps and sent
 	pg_send() {
@@ -343,7 +361,7 @@ if want capture; then
 		local r=$1 n kpid res cap
 		n=$(cap_n "$r")
 		rm -f "$T/k.pcap"
-		taskset -c 1 tcpdump -i "$KD" -n -Z root -B 32768 -w "$T/k.pcap" udp 2>"$T/k.err" &
+		taskset -c 1 tcpdump -i "$KD" -n -Z root -B 32768 -w "$T/k.pcap" 2>"$T/k.err" &
 		kpid=$!
 		wait_listening "$T/k.err"
 		res=$(pg_send "$KC" "$n" "$IXL_VM_NIC3_MAC" "$r")
@@ -366,12 +384,15 @@ if want capture; then
 
 	cap_search "ixl-gen -> ixl-dump -w" trial_ixl
 	cap_search "ixl-gen -> ixl-dump --no-vfio -w" trial_ixl_raw
-	trial_gen_tcpdump() { # ixl-gen on C -> kernel e1000e on D + tcpdump -w: ixl-dump's sender
+	cap_search "ixl-gen -> ixl-dump -w udp" trial_ixl_udp
+	trial_gen_tcpdump() { # ixl-gen on C -> kernel e1000e on D + tcpdump -w [FILTER...]: ixl-dump's sender
 		gen_capture "$1" "$C" "$IXL_VM_NIC3_MAC" tcpdump -i "$KD" -n -Z root -B 32768 \
-			-w "$T/rx.pcap" udp
+			-w "$T/rx.pcap" "${@:2}"
 	}
+	trial_gen_tcpdump_udp() { trial_gen_tcpdump "$1" udp; }
 	KD=$(nic_up "$D")
 	cap_search "ixl-gen -> e1000e + tcpdump -w" trial_gen_tcpdump
+	cap_search "ixl-gen -> e1000e + tcpdump -w udp" trial_gen_tcpdump_udp
 	KC=$(nic_up "$C")
 	cap_search "pktgen -> e1000e + tcpdump -w" trial_tcpdump
 	nic_down "$D"
@@ -542,8 +563,11 @@ if want capture; then
 	printf '%s\n' "${cap_rows[@]}" "$d_row"
 	echo "highest lossless rate tried:"
 	printf '  %s\n' "${cap_best[@]}"
-	for name in "ixl-dump -w" "ixl-dump --no-vfio -w"; do
-		echo "ratio $name / kernel + tcpdump, same sender (ixl-gen): $(ratio "${cap_pps[ixl-gen -> $name]:-}" "${cap_pps[ixl-gen -> e1000e + tcpdump -w]:-}")"
+	for pair in "ixl-dump -w:tcpdump -w" "ixl-dump --no-vfio -w:tcpdump -w" \
+		"ixl-dump -w udp:tcpdump -w udp"; do
+		ours=${pair%%:*} theirs=${pair#*:}
+		echo "ratio $ours / kernel e1000e + $theirs, same sender (ixl-gen):" \
+			"$(ratio "${cap_pps[ixl-gen -> $ours]:-}" "${cap_pps[ixl-gen -> e1000e + $theirs]:-}")"
 	done
 fi
 if want forward; then
