@@ -236,8 +236,10 @@ if want generator; then
 	# so that a slow spell of the host falls on all of them; the table has the
 	# medians and every run's figure.
 	gen_ixl() { # PCI [OPTION]: ixl-gen's mean rate
-		taskset -c 0 "$GEN" --json -q --duration "$secs" "${@:2}" "$1" 2>"$T/gen1.err" |
-			json_key tx_pps interval | mean_mid
+		# Parsed afterwards, as testpmd's log is, so that no python3 runs
+		# beside one sender and not the other.
+		taskset -c 0 "$GEN" --json -q --duration "$secs" "${@:2}" "$1" >"$T/gen1.json" 2>"$T/gen1.err"
+		json_key tx_pps interval <"$T/gen1.json" | mean_mid
 	}
 	gen_ixl_raw() { gen_ixl "$1" --no-vfio; }
 	gen_testpmd() { # PCI [DRIVER [EAL OPTION]]: testpmd txonly's mean rate, or nothing
