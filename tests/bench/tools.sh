@@ -11,8 +11,8 @@
 #     hub (it sends into nothing, so only the emulation paces it). Mean of
 #     the per-second rates leaving out the first and last second. Each
 #     contender runs IXL_BENCH_REPS times per NIC, taking turns; the table
-#     gives the medians, their ratios ixl-gen/testpmd
-#     (VFIO and raw) and ixl-gen/pktgen, and every run's figure.
+#     gives the medians, their ratios ixl-gen/testpmd (VFIO and raw) and
+#     ixl-gen/pktgen, and every run's figure.
 #  2. CAPTURE    the highest sender rate at which the receiver loses
 #     nothing: first the sender unpaced ("max"), then each rate R of a
 #     descending list; a trial sends R x IXL_BENCH_CAP_SECS frames (max:
