@@ -52,8 +52,9 @@
 #     QEMU's hub and the forwarder's tail writes pay for delivering them
 #     (and for dropping what does not fit): the same forwarder then moves
 #     fewer frames. Which of the two states a run settles in shows in
-#     "offered" against "fwd". One unpaced run each of ixl-fwd --no-vfio and
-#     testpmd on uio_pci_generic (--iova-mode=pa) compares the raw paths.
+#     "offered" against "fwd". ixl-fwd --no-vfio and testpmd on
+#     uio_pci_generic (--iova-mode=pa), unpaced, take turns the same way to
+#     compare the raw paths.
 #     "hub-1 kern rx" is the kernel's e1000 on hub 1 (rx_packets over the
 #     same seconds, its interrupt moved to CPU 0): an independent count, but
 #     the slowest link there, so a lower bound, not the forwarding rate.
@@ -515,30 +516,33 @@ if want forward; then
 		fi
 		to_kernel "$B" "$D"
 	}
-	# Raw, the kernel driver's DMA path, against DPDK's raw path: one run each.
-	fwd_ixl "ixl-fwd --no-vfio" max --no-vfio
-	f_raw_ixl=$f_self
-	fwd_testpmd max "testpmd io uio" uio_pci_generic --iova-mode=pa
-	f_raw_tp=$f_self
-	# Per rate, ixl-fwd and testpmd take turns, $reps runs each, the one going
-	# first alternating: medians of runs interleaved in time, since this host's
-	# pace drifts over minutes.
-	declare -A f_ixl f_tp
-	for r in $fwd_rates; do
-		fi_runs= ft_runs=
+	# fwd_turns LABEL IXL_RUN TESTPMD_RUN: the two runs take turns, $reps each,
+	# the one going first alternating: medians of runs interleaved in time,
+	# since this host's pace drifts over minutes. Adds a line of medians.
+	fwd_turns() {
+		local label=$1 fi_runs= ft_runs= mi mt
 		for rep in $(seq "$reps"); do
 			if [ $((rep % 2)) = 1 ]; then
-				fwd_ixl "ixl-fwd" "$r"; fi_runs+="$f_self "
-				fwd_testpmd "$r"; ft_runs+="$f_self "
+				$2; fi_runs+="$f_self "
+				$3; ft_runs+="$f_self "
 			else
-				fwd_testpmd "$r"; ft_runs+="$f_self "
-				fwd_ixl "ixl-fwd" "$r"; fi_runs+="$f_self "
+				$3; ft_runs+="$f_self "
+				$2; fi_runs+="$f_self "
 			fi
 		done
-		f_ixl[$r]=$(median $fi_runs)
-		f_tp[$r]=$(median $ft_runs)
+		mi=$(median $fi_runs) mt=$(median $ft_runs)
 		fwd_medians+=("$(printf '%-8s ixl-fwd %8s  testpmd io %8s  ratio %s   (runs: ixl-fwd %s| testpmd %s)' \
-			"$r" "${f_ixl[$r]}" "${f_tp[$r]:-n/a}" "$(ratio "${f_ixl[$r]}" "${f_tp[$r]:-}")" "$fi_runs" "$ft_runs")")
+			"$label" "$mi" "${mt:-n/a}" "$(ratio "$mi" "${mt:-}")" "$fi_runs" "$ft_runs")")
+	}
+	# Raw, the kernel driver's DMA path, against DPDK's raw path, unpaced.
+	fwd_raw_ixl() { fwd_ixl "ixl-fwd --no-vfio" max --no-vfio; }
+	fwd_raw_testpmd() { fwd_testpmd max "testpmd io uio" uio_pci_generic --iova-mode=pa; }
+	fwd_turns "raw max" fwd_raw_ixl fwd_raw_testpmd
+	for r in $fwd_rates; do
+		fwd_rate=$r
+		fwd_vfio_ixl() { fwd_ixl "ixl-fwd" "$fwd_rate"; }
+		fwd_vfio_testpmd() { fwd_testpmd "$fwd_rate"; }
+		fwd_turns "$r" fwd_vfio_ixl fwd_vfio_testpmd
 	done
 	nic_down "$C"
 fi
@@ -578,9 +582,8 @@ if want forward; then
 	echo "   offered: the source's own rate; fwd: the forwarder's own tx rate hub 0 -> hub 1"
 	printf '%-20s %8s %12s %12s %12s\n' forwarder rate "offered pps" "fwd pps" "hub-1 kern rx"
 	printf '%s\n' "${fwd_rows[@]}"
-	echo "medians of the fwd pps column per offered rate, and their ratio ixl-fwd / testpmd io:"
+	echo "medians of the fwd pps column per offered rate, and their ratio ixl-fwd / testpmd io"
+	echo "(raw: ixl-fwd --no-vfio / testpmd io on uio_pci_generic):"
 	printf '  %s\n' "${fwd_medians[@]}"
-	echo "raw, unpaced, one run each: ixl-fwd --no-vfio / testpmd io on uio_pci_generic:" \
-		"$(ratio "${f_raw_ixl:-}" "${f_raw_tp:-}")"
 fi
 echo "guest time: $(($(date +%s) - t0)) s"
