@@ -594,6 +594,11 @@ static void report(struct ixl_tool_reporter *r, enum report_kind kind,
 
 #define EXTRA_MAX 16
 
+bool ixl_tool_reporter_due(const struct ixl_tool_reporter *r, double now)
+{
+	return ixl_tool_report_now || now - r->last >= r->interval;
+}
+
 bool ixl_tool_reporter_tick(struct ixl_tool_reporter *r, const struct ixl_tool_counters *total,
 			    const struct ixl_tool_field *extra, size_t n_extra)
 {

@@ -158,11 +158,14 @@ struct ixl_tool_reporter {
 };
 void ixl_tool_reporter_start(struct ixl_tool_reporter *r, const char *tool, double interval);
 /*
- * Prints an interval report when due (or when SIGUSR1 asked for one);
- * cheap to call on every loop iteration. Returns true if it printed.
+ * Prints an interval report when due (or when SIGUSR1 asked for one).
+ * Returns true if it printed. It reads the clock; a loop that has read it
+ * already calls it only when ixl_tool_reporter_due says so.
  */
 bool ixl_tool_reporter_tick(struct ixl_tool_reporter *r, const struct ixl_tool_counters *total,
 			    const struct ixl_tool_field *extra, size_t n_extra);
+/* True when tick would print: an interval is over at now (ixl_tool_now's clock) or SIGUSR1 came. */
+bool ixl_tool_reporter_due(const struct ixl_tool_reporter *r, double now);
 void ixl_tool_report_summary(struct ixl_tool_reporter *r, const struct ixl_tool_counters *total,
 			     const struct ixl_tool_field *extra, size_t n_extra);
 /*

@@ -864,7 +864,7 @@ int main(int argc, char **argv)
 			if (pc.on)
 				pacer_wait(&pc, frame_len_at(&g, sent));
 		}
-		if (ixl_tool_report_now || now_s - rep.last >= rep.interval) {
+		if (ixl_tool_reporter_due(&rep, now_s)) {
 			struct ixl_tool_field extra[] = {
 				{ "nic_tx_packets", 0 }, { "nic_tx_bytes", 0 }, { "nic_tx_errors", 0 },
 			};

@@ -2,7 +2,7 @@
 /*
  * The reporter of cmd/common.c: JSON lines with interval deltas, extra
  * fields as deltas, SIGUSR1 snapshots with totals, the summary with totals
- * and "summary": true; and ixl_tool_done's count limit.
+ * and "summary": true; when a report is due; and ixl_tool_done's count limit.
  */
 #include <stdlib.h>
 #include <unistd.h>
@@ -25,6 +25,9 @@ static void run(void)
 	fflush(stdout);
 	dup2(fileno(tmp), 1);
 	ixl_tool_reporter_start(&r, "ixl-test", 0.05);
+	/* Due once an interval is over, by the caller's clock reading. */
+	CHECK(!ixl_tool_reporter_due(&r, r.start + 0.049));
+	CHECK(ixl_tool_reporter_due(&r, r.start + 0.051));
 	/* Interval 1: 100 tx frames of 60 bytes, 3 lost. */
 	c.tx_packets = 100;
 	c.tx_bytes = 6000;
@@ -41,6 +44,8 @@ static void run(void)
 	extra[0].value = 5;
 	raise(SIGUSR1);
 	CHECK(ixl_tool_report_now);
+	/* SIGUSR1 makes a report due at once. */
+	CHECK(ixl_tool_reporter_due(&r, r.last));
 	usleep(60000);
 	CHECK(ixl_tool_reporter_tick(&r, &c, extra, 1));
 	CHECK(!ixl_tool_report_now);
