@@ -10,9 +10,12 @@
 #     rate from the interface's tx_packets counter), each NIC alone on its
 #     hub (it sends into nothing, so only the emulation paces it). Mean of
 #     the per-second rates leaving out the first and last second. Each
-#     contender runs IXL_BENCH_REPS times per NIC, taking turns; the table
-#     gives the medians, their ratios ixl-gen/testpmd (VFIO and raw) and
-#     ixl-gen/pktgen, and every run's figure.
+#     contender runs IXL_BENCH_GEN_REPS times per NIC, taking turns; the
+#     table gives the medians, their ratios ixl-gen/testpmd (VFIO and raw)
+#     and ixl-gen/pktgen, and every run's figure. Five turns, not three:
+#     a contender's rate swings between about 1.1 and 2.0 Mpps from one run
+#     to the next on this host, both contenders alike, so a median of three
+#     decided the ratio by which of them drew the slow runs.
 #  2. CAPTURE    the highest sender rate at which the receiver loses
 #     nothing: first the sender unpaced ("max"), then each rate R of a
 #     descending list; a trial sends R x IXL_BENCH_CAP_SECS frames (max:
@@ -74,7 +77,8 @@
 #
 #   tests/bench/tools.sh [SECONDS]   (default 5: per generator / forwarder run)
 #   env: IXL_BUILD, IXL_BENCH_TABLES (default "generator capture forward"),
-#        IXL_BENCH_REPS (default 3), IXL_BENCH_CAP_SECS (default 3),
+#        IXL_BENCH_GEN_REPS (default 5), IXL_BENCH_REPS (default 3: forward
+#        table), IXL_BENCH_CAP_SECS (default 3),
 #        IXL_BENCH_CAP_RATES (default "max 800000 600000 500000 400000 350000
 #          300000 260000 225000 200000 175000 150000 130000 115000 100000 90000
 #          80000 70000 60000 52000 45000 40000 25000": from 400k down to 40k,
@@ -111,6 +115,7 @@ cap_n() { if [ "$1" = max ]; then echo $((400000 * cap_secs)); else echo $(($1 *
 T=/tmp/bench-tools
 mkdir -p "$T"
 reps=${IXL_BENCH_REPS:-3}
+gen_reps=${IXL_BENCH_GEN_REPS:-5}
 # want TABLE: whether IXL_BENCH_TABLES asks for it
 want() { [[ " ${IXL_BENCH_TABLES:-generator capture forward} " == *" $1 "* ]]; }
 log() { echo "# $*" >&2; }
@@ -233,7 +238,7 @@ t0=$(date +%s)
 # ---------------------------------------------------------------- 1. generator
 if want generator; then
 	# pktgen's pkt_size excludes the FCS, as ixl-gen's -s does (60 = 64 on the wire).
-	# Each contender runs $reps times per NIC, in turn and in a rotating order,
+	# Each contender runs $gen_reps times per NIC, in turn and in a rotating order,
 	# so that a slow spell of the host falls on all of them; the table has the
 	# medians and every run's figure.
 	gen_ixl() { # PCI [OPTION]: ixl-gen's mean rate
@@ -280,9 +285,9 @@ if want generator; then
 		p=${!pvar} model=${!mvar}
 		declare -A runs=([ixl]="" [testpmd]="" [ixl_raw]="" [testpmd_uio]="" [pktgen]="")
 		order=(ixl testpmd ixl_raw testpmd_uio pktgen)
-		for rep in $(seq "$reps"); do
+		for rep in $(seq "$gen_reps"); do
 			for who in "${order[@]}"; do
-				log "generator: $who on $model $p (run $rep of $reps)"
+				log "generator: $who on $model $p (run $rep of $gen_reps)"
 				runs[$who]+="$(gen_$who "$p") "
 			done
 			order=("${order[@]:1}" "${order[0]}")
@@ -551,8 +556,8 @@ fi
 if want generator; then
 	echo
 	echo "1. GENERATOR: 60-byte frames/s, NIC alone on its hub; per run the mean of ${secs} s without"
-	if [ "$reps" -gt 1 ]; then
-		echo "   first/last second; the median of $reps runs each, taken in turn"
+	if [ "$gen_reps" -gt 1 ]; then
+		echo "   first/last second; the median of $gen_reps runs each, taken in turn"
 	else
 		echo "   first/last second; one run each"
 	fi
