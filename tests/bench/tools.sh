@@ -184,7 +184,7 @@ testpmd_start() {
 	stdbuf -oL dpdk-testpmd -l "$lcores" --main-lcore "$main" -n 1 "${a[@]}" \
 		--file-prefix "$prefix" -m 256 --log-level=1 -- --txq=1 --rxq=1 --stats-period 1 "$@" \
 		</dev/null >"$logf" 2>&1 &
-	TP_PID=$!
+	TP_PID=$! TP_LOG=$logf
 }
 # testpmd_wait LOG: until it printed its first statistics (several s under TCG)
 testpmd_wait() {
@@ -195,7 +195,17 @@ testpmd_wait() {
 	done
 	return 1
 }
-testpmd_stop() { kill -INT "$TP_PID" 2>/dev/null; wait "$TP_PID" 2>/dev/null; }
+# testpmd_stop: SIGINT, then SIGKILL if it has not ended 20 s later (once a
+# run stalled for minutes with an idle guest right after starting testpmd)
+testpmd_stop() {
+	kill -INT "$TP_PID" 2>/dev/null
+	for _ in $(seq 200); do kill -0 "$TP_PID" 2>/dev/null || break; sleep 0.1; done
+	if kill -0 "$TP_PID" 2>/dev/null; then
+		log "testpmd (pid $TP_PID) still running 20 s after SIGINT: killed; its log ends: $(tail -2 "$TP_LOG" | tr '\n' ' ')"
+		kill -KILL "$TP_PID" 2>/dev/null
+	fi
+	wait "$TP_PID" 2>/dev/null
+}
 # testpmd_last LOG PORT KEY: the last cumulative KEY (RX-packets:, TX-packets:,
 # RX-missed:) printed for PORT, or "Rx-pps:"/"Tx-pps:" values (one per line)
 testpmd_last() {
@@ -441,7 +451,7 @@ if want capture; then
 			d_row="testpmd txonly -> testpmd rxonly: the second testpmd did not start: $(tail -2 "$T/tp3tx.log" | tr '\n' ' ')"
 		fi
 	fi
-	TP_PID=$rxpid testpmd_stop
+	TP_PID=$rxpid TP_LOG=$T/tp3rx.log testpmd_stop
 	to_kernel "$A" "$B"
 fi
 
