@@ -399,12 +399,17 @@ void ixl_tool_signals_install(void)
 	sigaction(SIGUSR1, &sa, NULL);
 }
 
+double ixl_tool_seconds(const struct timespec *ts)
+{
+	return (double)ts->tv_sec + (double)ts->tv_nsec / 1e9;
+}
+
 double ixl_tool_now(void)
 {
 	struct timespec ts;
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+	return ixl_tool_seconds(&ts);
 }
 
 bool ixl_tool_done_at(const struct ixl_tool_reporter *r, uint64_t packets, double now)

@@ -16,6 +16,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <time.h>
 
 #include <ixl/ixl.h>
 
@@ -113,6 +114,8 @@ void ixl_tool_signals_install(void);
 
 /* Monotonic seconds. */
 double ixl_tool_now(void);
+/* ts (a CLOCK_MONOTONIC reading the caller already has) in ixl_tool_now's seconds. */
+double ixl_tool_seconds(const struct timespec *ts);
 
 /* Counters a tool reports; each tool fills what applies and leaves the rest 0. */
 struct ixl_tool_counters {

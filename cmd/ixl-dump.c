@@ -624,8 +624,8 @@ static int capture(struct ixl_device *dev)
 		struct timespec mono;
 		double now;
 
-		clock_gettime(CLOCK_MONOTONIC, &mono); /* ixl_tool_now's clock */
-		now = (double)mono.tv_sec + (double)mono.tv_nsec / 1e9;
+		clock_gettime(CLOCK_MONOTONIC, &mono);
+		now = ixl_tool_seconds(&mono);
 		if (n) {
 			ret = batch_handle(bufs, n, &mono);
 			if (ret != EX_OK || write_errno)

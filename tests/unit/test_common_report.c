@@ -2,7 +2,8 @@
 /*
  * The reporter of cmd/common.c: JSON lines with interval deltas, extra
  * fields as deltas, SIGUSR1 snapshots with totals, the summary with totals
- * and "summary": true; when a report is due; and ixl_tool_done's count limit.
+ * and "summary": true; when a report is due; ixl_tool_seconds; and
+ * ixl_tool_done's count limit.
  */
 #include <stdlib.h>
 #include <unistd.h>
@@ -122,6 +123,8 @@ int main(void)
 	usleep(60000);
 	CHECK(ixl_tool_done(&r, 0));
 	ixl_tool_run.duration = 0;
+	/* A clock reading the caller already has, in ixl_tool_now's seconds. */
+	CHECK(ixl_tool_seconds(&(struct timespec){ .tv_sec = 7, .tv_nsec = 250000000 }) == 7.25);
 	raise(SIGINT);
 	CHECK(ixl_tool_done(&r, 0));
 	if (check_failures)
