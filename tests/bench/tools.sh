@@ -35,6 +35,13 @@
 #     (a'') (a) through VFIO and (a') again with the filter "udp": libpcap
 #     interprets the BPF program for ixl-dump, the kernel runs it JIT-compiled
 #     for tcpdump, and under TCG an interpreter's indirect jumps are costly,
+#     (a''') ixl-gen [--rate R] -> ixl-dump -w /dev/null, through VFIO, and
+#     ixl-gen [--rate R] -> dpdk-testpmd rxonly: receiving without a file,
+#     ixl-dump next to DPDK with the same sender. The file is a cost of its
+#     own under TCG: the guest kernel copies write(2)'s bytes into tmpfs with
+#     "rep movsb" (the emulated CPU has ERMS), which TCG runs one iteration at
+#     a time (in one guest, write(2) of 1 MiB to tmpfs took 7-10 ms where a
+#     vector memcpy of 1 MiB took 0.4-0.65 ms),
 #     (b) pktgen [ratep R] -> kernel e1000e + tcpdump -w (tmpfs), (c) pktgen
 #     [ratep R] -> dpdk-testpmd rxonly (no file; testpmd's txonly has no
 #     pacing), (d) dpdk-testpmd txonly -> dpdk-testpmd rxonly, two DPDK
@@ -400,9 +407,36 @@ if want capture; then
 		echo "$res $((a - b))"
 	}
 
+	trial_ixl_null() { # the same without a file: what receiving and recording cost
+		gen_capture "$1" "$A" "$IXL_VM_NIC1_MAC" "$DUMP" -w /dev/null "$B"
+	}
+	trial_gen_testpmd() { # ixl-gen on A -> testpmd rxonly on B (already running)
+		local r=$1 n rate=() b a sent pps
+		n=$(cap_n "$r")
+		[ "$r" = max ] || rate=(--rate "$r")
+		b=$(testpmd_last "$T/tp4.log" 0 RX-packets:)
+		taskset -c 0 "$GEN" --json -q -c "$n" "${rate[@]}" --dst-mac "$IXL_VM_NIC1_MAC" "$A" \
+			>"$T/gen2.json" 2>"$T/gen2.err"
+		sleep 2.5 # two stats periods: the printed counters include the last frame
+		a=$(testpmd_last "$T/tp4.log" 0 RX-packets:)
+		sent=$(json_key tx_packets summary <"$T/gen2.json")
+		pps=$(json_key tx_pps summary <"$T/gen2.json")
+		echo "${pps%.*} ${sent:-0} $((a - b))"
+	}
+
 	cap_search "ixl-gen -> ixl-dump -w" trial_ixl
 	cap_search "ixl-gen -> ixl-dump --no-vfio -w" trial_ixl_raw
 	cap_search "ixl-gen -> ixl-dump -w udp" trial_ixl_udp
+	cap_search "ixl-gen -> ixl-dump -w /dev/null" trial_ixl_null
+	to_vfio "$B"
+	testpmd_start "$T/tp4.log" bench4 0-1 0 "$B" -- --forward-mode=rxonly
+	if testpmd_wait "$T/tp4.log"; then
+		cap_search "ixl-gen -> testpmd rxonly" trial_gen_testpmd
+	else
+		cap_best+=("ixl-gen -> testpmd rxonly: testpmd did not start")
+	fi
+	testpmd_stop
+	to_kernel "$B"
 	trial_gen_tcpdump() { # ixl-gen on C -> kernel e1000e on D + tcpdump -w [FILTER...]: ixl-dump's sender
 		gen_capture "$1" "$C" "$IXL_VM_NIC3_MAC" tcpdump -i "$KD" -n -Z root -B 32768 \
 			-w "$T/rx.pcap" "${@:2}"
@@ -590,6 +624,8 @@ if want capture; then
 		echo "ratio $ours / kernel e1000e + $theirs, same sender (ixl-gen):" \
 			"$(ratio "${cap_pps[ixl-gen -> $ours]:-}" "${cap_pps[ixl-gen -> e1000e + $theirs]:-}")"
 	done
+	echo "ratio ixl-dump -w /dev/null / testpmd rxonly, same sender (ixl-gen):" \
+		"$(ratio "${cap_pps[ixl-gen -> ixl-dump -w /dev/null]:-}" "${cap_pps[ixl-gen -> testpmd rxonly]:-}")"
 fi
 if want forward; then
 	echo
