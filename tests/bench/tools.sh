@@ -400,13 +400,26 @@ if want capture; then
 	trial_testpmd() { # pktgen on C -> testpmd rxonly on D (already running)
 		local r=$1 n b a res
 		n=$(cap_n "$r")
-		b=$(testpmd_last "$T/tp2.log" 0 RX-packets:)
+		b=$(testpmd_last "$T/tprx.log" 0 RX-packets:)
 		res=$(pg_send "$KC" "$n" "$IXL_VM_NIC3_MAC" "$r")
 		sleep 2.5 # two stats periods: the printed counters include the last frame
-		a=$(testpmd_last "$T/tp2.log" 0 RX-packets:)
+		a=$(testpmd_last "$T/tprx.log" 0 RX-packets:)
 		echo "$res $((a - b))"
 	}
 
+	# testpmd_rx_search NAME PCI TRIAL: cap_search NAME TRIAL while testpmd
+	# rxonly runs on PCI (its log: $T/tprx.log, which TRIAL reads)
+	testpmd_rx_search() {
+		to_vfio "$2"
+		testpmd_start "$T/tprx.log" benchrx 0-1 0 "$2" -- --forward-mode=rxonly
+		if testpmd_wait "$T/tprx.log"; then
+			cap_search "$1" "$3"
+		else
+			cap_best+=("$1: testpmd did not start")
+		fi
+		testpmd_stop
+		to_kernel "$2"
+	}
 	trial_ixl_null() { # the same without a file: what receiving and recording cost
 		gen_capture "$1" "$A" "$IXL_VM_NIC1_MAC" "$DUMP" -w /dev/null "$B"
 	}
@@ -414,11 +427,11 @@ if want capture; then
 		local r=$1 n rate=() b a sent pps
 		n=$(cap_n "$r")
 		[ "$r" = max ] || rate=(--rate "$r")
-		b=$(testpmd_last "$T/tp4.log" 0 RX-packets:)
+		b=$(testpmd_last "$T/tprx.log" 0 RX-packets:)
 		taskset -c 0 "$GEN" --json -q -c "$n" "${rate[@]}" --dst-mac "$IXL_VM_NIC1_MAC" "$A" \
 			>"$T/gen2.json" 2>"$T/gen2.err"
 		sleep 2.5 # two stats periods: the printed counters include the last frame
-		a=$(testpmd_last "$T/tp4.log" 0 RX-packets:)
+		a=$(testpmd_last "$T/tprx.log" 0 RX-packets:)
 		sent=$(json_key tx_packets summary <"$T/gen2.json")
 		pps=$(json_key tx_pps summary <"$T/gen2.json")
 		echo "${pps%.*} ${sent:-0} $((a - b))"
@@ -428,15 +441,7 @@ if want capture; then
 	cap_search "ixl-gen -> ixl-dump --no-vfio -w" trial_ixl_raw
 	cap_search "ixl-gen -> ixl-dump -w udp" trial_ixl_udp
 	cap_search "ixl-gen -> ixl-dump -w /dev/null" trial_ixl_null
-	to_vfio "$B"
-	testpmd_start "$T/tp4.log" bench4 0-1 0 "$B" -- --forward-mode=rxonly
-	if testpmd_wait "$T/tp4.log"; then
-		cap_search "ixl-gen -> testpmd rxonly" trial_gen_testpmd
-	else
-		cap_best+=("ixl-gen -> testpmd rxonly: testpmd did not start")
-	fi
-	testpmd_stop
-	to_kernel "$B"
+	testpmd_rx_search "ixl-gen -> testpmd rxonly" "$B" trial_gen_testpmd
 	trial_gen_tcpdump() { # ixl-gen on C -> kernel e1000e on D + tcpdump -w [FILTER...]: ixl-dump's sender
 		gen_capture "$1" "$C" "$IXL_VM_NIC3_MAC" tcpdump -i "$KD" -n -Z root -B 32768 \
 			-w "$T/rx.pcap" "${@:2}"
@@ -448,15 +453,7 @@ if want capture; then
 	KC=$(nic_up "$C")
 	cap_search "pktgen -> e1000e + tcpdump -w" trial_tcpdump
 	nic_down "$D"
-	to_vfio "$D"
-	testpmd_start "$T/tp2.log" bench2 0-1 0 "$D" -- --forward-mode=rxonly
-	if testpmd_wait "$T/tp2.log"; then
-		cap_search "pktgen -> testpmd rxonly" trial_testpmd
-	else
-		cap_best+=("pktgen -> testpmd rxonly: testpmd did not start")
-	fi
-	testpmd_stop
-	to_kernel "$D"
+	testpmd_rx_search "pktgen -> testpmd rxonly" "$D" trial_testpmd
 	nic_down "$C"
 
 	# (d) testpmd txonly on A -> testpmd rxonly on B, two DPDK processes at once,
