@@ -342,29 +342,39 @@ if want capture; then
 	cap_best=()
 	declare -A cap_pps
 
-	# gen_capture RATE SRC DST_MAC COMMAND...: ixl-gen on SRC sends RATE x
-	# cap_secs frames (max: unpaced) to DST_MAC while COMMAND (a capture writing
-	# $T/rx.pcap, its stderr to $T/rx.err) runs on CPU 1; prints "sent_pps sent
-	# captured", captured as the capture's own "N packets captured" line says.
+	# gen_send RATE SRC DST_MAC: ixl-gen on SRC (CPU 0) sends RATE x cap_secs
+	# frames (max: unpaced) to DST_MAC; gen_sent then prints "sent_pps sent",
+	# parsed only once the receiver is done, so that no python3 runs beside it.
+	gen_send() {
+		local n rate=()
+		n=$(cap_n "$1")
+		[ "$1" = max ] || rate=(--rate "$1")
+		taskset -c 0 "$GEN" --json -q -c "$n" "${rate[@]}" --dst-mac "$3" "$2" \
+			>"$T/gen2.json" 2>"$T/gen2.err"
+	}
+	gen_sent() {
+		local sent pps
+		sent=$(json_key tx_packets summary <"$T/gen2.json")
+		pps=$(json_key tx_pps summary <"$T/gen2.json")
+		echo "${pps%.*} ${sent:-0}"
+	}
+	# gen_capture RATE SRC DST_MAC COMMAND...: gen_send while COMMAND (a capture
+	# writing $T/rx.pcap, its stderr to $T/rx.err) runs on CPU 1; prints
+	# "sent_pps sent captured", captured as the capture's own "N packets
+	# captured" line says.
 	gen_capture() {
-		local r=$1 src=$2 mac=$3 n rpid sent pps cap rate=()
-		shift 3
-		n=$(cap_n "$r")
-		[ "$r" = max ] || rate=(--rate "$r")
+		local rpid cap
 		rm -f "$T/rx.pcap"
-		taskset -c 1 "$@" 2>"$T/rx.err" &
+		taskset -c 1 "${@:4}" 2>"$T/rx.err" &
 		rpid=$!
 		wait_listening "$T/rx.err"
-		taskset -c 0 "$GEN" --json -q -c "$n" "${rate[@]}" --dst-mac "$mac" "$src" \
-			>"$T/gen2.json" 2>"$T/gen2.err"
+		gen_send "$1" "$2" "$3"
 		sleep 1
 		kill -INT "$rpid"
 		wait "$rpid"
-		sent=$(json_key tx_packets summary <"$T/gen2.json")
-		pps=$(json_key tx_pps summary <"$T/gen2.json")
 		cap=$(sed -nE 's/^([0-9]+) packets? captured/\1/p' "$T/rx.err")
 		rm -f "$T/rx.pcap"
-		echo "${pps%.*} ${sent:-0} ${cap:-0}"
+		echo "$(gen_sent) ${cap:-0}"
 	}
 	trial_ixl() { # ixl-gen on A -> ixl-dump -w on B [FILTER...]
 		gen_capture "$1" "$A" "$IXL_VM_NIC1_MAC" "$DUMP" -w "$T/rx.pcap" "$B" "${@:2}"
@@ -424,17 +434,12 @@ if want capture; then
 		gen_capture "$1" "$A" "$IXL_VM_NIC1_MAC" "$DUMP" -w /dev/null "$B"
 	}
 	trial_gen_testpmd() { # ixl-gen on A -> testpmd rxonly on B (already running)
-		local r=$1 n rate=() b a sent pps
-		n=$(cap_n "$r")
-		[ "$r" = max ] || rate=(--rate "$r")
+		local b a
 		b=$(testpmd_last "$T/tprx.log" 0 RX-packets:)
-		taskset -c 0 "$GEN" --json -q -c "$n" "${rate[@]}" --dst-mac "$IXL_VM_NIC1_MAC" "$A" \
-			>"$T/gen2.json" 2>"$T/gen2.err"
+		gen_send "$1" "$A" "$IXL_VM_NIC1_MAC"
 		sleep 2.5 # two stats periods: the printed counters include the last frame
 		a=$(testpmd_last "$T/tprx.log" 0 RX-packets:)
-		sent=$(json_key tx_packets summary <"$T/gen2.json")
-		pps=$(json_key tx_pps summary <"$T/gen2.json")
-		echo "${pps%.*} ${sent:-0} $((a - b))"
+		echo "$(gen_sent) $((a - b))"
 	}
 
 	cap_search "ixl-gen -> ixl-dump -w" trial_ixl
