@@ -398,8 +398,10 @@ static int config_check(struct ixl_device *dev, const struct ixl_device_config *
 			dev->address, dev->rx_queues, dev->tx_queues, drv->name, drv->max_queues);
 		return -EINVAL;
 	}
-	dev->rx_depth = cfg->rx_queue_depth ? cfg->rx_queue_depth : drv->default_rx_depth;
-	dev->tx_depth = cfg->tx_queue_depth ? cfg->tx_queue_depth : drv->default_tx_depth;
+	dev->rx_depth = !cfg->rx_queue_depth ? drv->default_rx_depth :
+			cfg->rx_queue_depth == IXL_QUEUE_DEPTH_MAX ? drv->max_depth : cfg->rx_queue_depth;
+	dev->tx_depth = !cfg->tx_queue_depth ? drv->default_tx_depth :
+			cfg->tx_queue_depth == IXL_QUEUE_DEPTH_MAX ? drv->max_depth : cfg->tx_queue_depth;
 	for (int i = 0; i < 2; i++) {
 		uint32_t depth = i ? dev->tx_depth : dev->rx_depth;
 

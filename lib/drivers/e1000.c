@@ -23,7 +23,13 @@
 #include "e1000_regs.h"
 
 #define E1000_DEFAULT_DEPTH 512
-#define E1000_MAX_DEPTH 4096 /* RDLEN/TDLEN hold up to 64 KiB of 16-byte descriptors */
+/*
+ * SDM §13.4.27/§13.4.38: RDLEN and TDLEN count bytes in bits 19:7, so a ring
+ * holds up to 1 MiB - 128 of 16-byte descriptors; the head and tail
+ * registers are 16 bits wide. Linux and DPDK stop at 4096 by choice; beyond
+ * that only QEMU's e1000 and e1000e models (same 20-bit mask) have run here.
+ */
+#define E1000_MAX_DEPTH 65528
 #define E1000_FCS_LEN 4
 /* Largest frame the NIC takes in without RCTL.LPE: 1518 + VLAN tag, FCS included. */
 #define E1000_MAX_STD_FRAME_FCS 1522
@@ -34,8 +40,12 @@
  * refills leave more time for frames. The NIC keeps three quarters of the
  * ring meanwhile. On the QEMU bench, a refill every 32 frames let ixl-dump
  * keep 56-65 % of 250 kpps; a quarter of 4096 kept 86-100 %.
+ * E1000_RX_REFILL_MAX caps the batch for big rings, which are there to hold
+ * a backlog (ixl-dump's capture buffer): a quarter of 65528 would leave
+ * 16k slots idle, while a doorbell per 1024 frames is already rare.
  */
 #define E1000_RX_REFILL_MIN 32
+#define E1000_RX_REFILL_MAX 1024
 #define E1000_LINK_WAIT_MS 2000
 
 /* ---------------------------------------------------------- device table */
@@ -636,7 +646,11 @@ static int e1000_rx_init(struct ixl_device *dev)
 	int ret;
 
 	priv->rx_buf_size = e1000_rx_buf_size(dev->max_frame_size + E1000_FCS_LEN, &bsize_bits);
-	entries = dev->cfg.rx_pool_entries ? dev->cfg.rx_pool_entries : 2 * depth;
+	/* Room for a full ring plus as many in the application's hands (a
+	 * forwarder's tx ring); a ring beyond 4096 is a backlog buffer, and
+	 * doubling it would only idle memory. */
+	entries = dev->cfg.rx_pool_entries ? dev->cfg.rx_pool_entries :
+		  depth + (depth < 4096 ? depth : 4096);
 	dev->rx_pool[0] = ixl_mempool_create(dev, entries, IXL_PKT_BUF_HEADER + priv->rx_buf_size);
 	if (!dev->rx_pool[0]) {
 		ret = -errno;
@@ -671,6 +685,8 @@ static int e1000_rx_init(struct ixl_device *dev)
 	ixl_reg_write(dev, E1000_ITR, 0);
 	priv->rx_head = priv->rx_tail = 0;
 	priv->rx_refill_at = depth / 4;
+	if (priv->rx_refill_at > E1000_RX_REFILL_MAX)
+		priv->rx_refill_at = E1000_RX_REFILL_MAX;
 	if (priv->rx_refill_at < E1000_RX_REFILL_MIN)
 		/* Small rings: half the ring at most, or the NIC would run dry first. */
 		priv->rx_refill_at = depth / 2 < E1000_RX_REFILL_MIN ? depth / 2 : E1000_RX_REFILL_MIN;

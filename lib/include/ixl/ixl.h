@@ -151,11 +151,15 @@ enum ixl_device_flags {
 	IXL_DEVICE_NO_PROMISC = 1u << 2,
 };
 
+/* A queue depth that asks for the largest ring the driver supports. */
+#define IXL_QUEUE_DEPTH_MAX UINT32_MAX
+
 struct ixl_device_config {
 	uint16_t rx_queues;        /* 0 means 1 */
 	uint16_t tx_queues;        /* 0 means 1 */
-	uint32_t rx_queue_depth;   /* descriptors per rx queue, 0: driver default */
-	uint32_t tx_queue_depth;   /* descriptors per tx queue, 0: driver default */
+	/* Descriptors per queue; 0: the driver's default, or IXL_QUEUE_DEPTH_MAX. */
+	uint32_t rx_queue_depth;
+	uint32_t tx_queue_depth;
 	/*
 	 * Ixylon's interrupt modes: 0 polls. -1 (interrupts for an external
 	 * waiter), other negative values (wait forever) and positive timeouts
@@ -163,7 +167,8 @@ struct ixl_device_config {
 	 */
 	int irq_timeout_ms;
 	uint32_t max_frame_size;   /* largest frame to receive, FCS excluded; 0: 1514 */
-	uint32_t rx_pool_entries;  /* per rx queue, 0: twice the queue depth */
+	/* Per rx queue; 0: twice the queue depth, at most the depth + 4096. */
+	uint32_t rx_pool_entries;
 	unsigned flags;            /* enum ixl_device_flags */
 };
 
