@@ -361,7 +361,16 @@ expect_eq "full disk: tcpdump agrees" "$(tcpdump_count /mnt/full/x.pcap)" "$kept
 expect_true "full disk: the tmpfs did fill ($kept of 1000 frames)" test "$kept" -gt 100 -a "$kept" -lt 1000
 umount /mnt/full
 
-# ---- 14. bad input, found before the NIC is touched
+# ---- 14. the capture buffer: the NIC's largest ring by default (RDLEN's
+# 20 bits: 65528 descriptors), the ring plus 4096 buffers; --ring sets it
+expect_exit "-v --duration 1: exit 0" 0 "$DUMP" -v --duration 1 -w /dev/null "$A"
+expect_match "default ring: 65528 descriptors, 69624 buffers" "$out" \
+	"capture buffer: 65528 receive descriptors, 69624 packet buffers"
+expect_exit "--ring 1024 -v --duration 1: exit 0" 0 "$DUMP" --ring 1024 -v --duration 1 -w /dev/null "$A"
+expect_match "--ring 1024: 1024 descriptors, twice as many buffers" "$out" \
+	"capture buffer: 1024 receive descriptors, 2048 packet buffers"
+
+# ---- 15. bad input, found before the NIC is touched
 drv=$(nic_driver "$A")
 expect_exit "malformed filter: EX_USAGE" 64 "$DUMP" -w "$T/x.pcap" "$A" udp prot 53
 expect_match "malformed filter: the message names it" "$out" "invalid filter 'udp prot 53'"
@@ -380,5 +389,11 @@ expect_match "-C 1.5: named" "$out" "invalid value '1.5' for -C"
 expect_exit "-C without -w: EX_USAGE" 64 "$DUMP" -C 1 "$A"
 expect_exit "-W without -C or -G: EX_USAGE" 64 "$DUMP" -w "$T/x.pcap" -W 3 "$A"
 expect_exit "no such device: EX_NOINPUT" 66 "$DUMP" -w "$T/x.pcap" 0000:00:1d.0
+expect_exit "--ring 12: EX_USAGE" 64 "$DUMP" --ring 12 "$A"
+expect_match "--ring 12: named" "$out" "invalid value '12' for --ring: must be a multiple of 8"
+# 65536 passes the option's own bounds; the driver then names its limit
+expect_exit "--ring 65536: EX_USAGE" 64 "$DUMP" --ring 65536 -w "$T/x.pcap" "$A"
+expect_match "--ring 65536: the driver's limit named" "$out" \
+	"rx queue depth 65536 is not a multiple of 8 from 8 to 65528"
 expect_eq "the NIC still has its kernel driver" "$(nic_driver "$A")" "$drv"
 finish
