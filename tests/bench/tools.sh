@@ -24,7 +24,10 @@
 #     the sender achieved (pktgen's ratep pacing under TCG falls far below R).
 #     Captures keep every frame, as plain "tcpdump -w" does (nothing else
 #     sends on these hubs; a stray frame would show as cap/sent above 1 and
-#     count as not lossless).
+#     count as not lossless). Each receiver gets its largest buffer:
+#     ixl-dump its default ring of 65528 descriptors, testpmd --rxd=4096
+#     (DPDK's e1000 limit), tcpdump -B 32768 (a 32 MiB packet ring behind
+#     the kernel driver's NAPI).
 #     (a) ixl-gen [--rate R] -> ixl-dump -w (file on the guest's tmpfs),
 #     through VFIO and again with --no-vfio: under VFIO every DMA access of
 #     the emulated NIC goes through QEMU's emulated IOMMU translation, while
@@ -421,7 +424,7 @@ if want capture; then
 	# rxonly runs on PCI (its log: $T/tprx.log, which TRIAL reads)
 	testpmd_rx_search() {
 		to_vfio "$2"
-		testpmd_start "$T/tprx.log" benchrx 0-1 0 "$2" -- --forward-mode=rxonly
+		testpmd_start "$T/tprx.log" benchrx 0-1 0 "$2" -- --forward-mode=rxonly --rxd=4096
 		if testpmd_wait "$T/tprx.log"; then
 			cap_search "$1" "$3"
 		else
@@ -465,7 +468,7 @@ if want capture; then
 	# each its own lcores (main on one CPU, forwarding on the other, crossed).
 	log "capture: testpmd txonly -> testpmd rxonly"
 	to_vfio "$A" "$B"
-	testpmd_start "$T/tp3rx.log" bench3rx 0-1 0 "$B" -- --forward-mode=rxonly
+	testpmd_start "$T/tp3rx.log" bench3rx 0-1 0 "$B" -- --forward-mode=rxonly --rxd=4096
 	rxpid=$TP_PID
 	d_row="testpmd txonly -> testpmd rxonly: did not start"
 	if testpmd_wait "$T/tp3rx.log"; then
