@@ -411,6 +411,11 @@ static int config_check(struct ixl_device *dev, const struct ixl_device_config *
 			return -EINVAL;
 		}
 	}
+	/* Room for a full ring plus as many in the application's hands (a
+	 * forwarder's tx ring); a ring beyond 4096 is a backlog buffer, and
+	 * doubling it would only idle memory. */
+	if (!dev->cfg.rx_pool_entries)
+		dev->cfg.rx_pool_entries = dev->rx_depth + (dev->rx_depth < 4096 ? dev->rx_depth : 4096);
 	dev->max_frame_size = cfg->max_frame_size ? cfg->max_frame_size : 1514;
 	if (dev->max_frame_size < 60 || dev->max_frame_size > drv->max_frame_size) {
 		ixl_err("%s: max frame size %u is outside 60..%u bytes for %s", dev->address,

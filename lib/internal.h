@@ -135,7 +135,8 @@ struct ixl_driver {
 	uint16_t max_queues;
 
 	/*
-	 * Resets and initialises the NIC; dev->cfg holds the validated config,
+	 * Resets and initialises the NIC; dev->cfg holds the validated config
+	 * with rx_pool_entries resolved (never 0), and
 	 * dev->rx_queues/tx_queues/rx_depth/tx_depth/max_frame_size are set.
 	 * Allocates dev->priv, rings and the rx pools (dev->rx_pool[q]).
 	 */

@@ -646,11 +646,7 @@ static int e1000_rx_init(struct ixl_device *dev)
 	int ret;
 
 	priv->rx_buf_size = e1000_rx_buf_size(dev->max_frame_size + E1000_FCS_LEN, &bsize_bits);
-	/* Room for a full ring plus as many in the application's hands (a
-	 * forwarder's tx ring); a ring beyond 4096 is a backlog buffer, and
-	 * doubling it would only idle memory. */
-	entries = dev->cfg.rx_pool_entries ? dev->cfg.rx_pool_entries :
-		  depth + (depth < 4096 ? depth : 4096);
+	entries = dev->cfg.rx_pool_entries;
 	dev->rx_pool[0] = ixl_mempool_create(dev, entries, IXL_PKT_BUF_HEADER + priv->rx_buf_size);
 	if (!dev->rx_pool[0]) {
 		ret = -errno;
