@@ -71,6 +71,12 @@ uint64_t ixl_tool_parse_u64(struct argp_state *state, const char *opt, const cha
 			    uint64_t min, uint64_t max);
 
 /*
+ * The upper bound tools put on a queue depth option: above every driver's
+ * limit, so the driver, which knows its own, names it when the NIC opens.
+ */
+#define IXL_TOOL_DEPTH_MAX 65536
+
+/*
  * ixl_device_open that does not return on failure: the reason is printed
  * (the library's message, or strerror when the library had none) and the
  * process exits with ixl_tool_exit_code.

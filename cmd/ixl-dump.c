@@ -38,7 +38,6 @@
  * our own thread, on each tail write, slowing us further.
  */
 #define RING_DEFAULT IXL_QUEUE_DEPTH_MAX
-#define RING_MAX 65536 /* beyond any driver's; the driver names its own limit */
 /* Flush buffered records after this long without traffic, so a reader of a
  * pipe or a growing file is never more than a moment behind. */
 #define IDLE_FLUSH_S 0.1
@@ -154,7 +153,7 @@ static error_t parse_opt(int key, char *arg, struct argp_state *state)
 		opts.max_files = ixl_tool_parse_int(state, "-W", arg, 1, INT_MAX);
 		break;
 	case OPT_RING:
-		opts.ring = (uint32_t)ixl_tool_parse_int(state, "--ring", arg, 8, RING_MAX);
+		opts.ring = (uint32_t)ixl_tool_parse_int(state, "--ring", arg, 8, IXL_TOOL_DEPTH_MAX);
 		if (opts.ring % 8)
 			argp_error(state, "invalid value '%s' for --ring: must be a multiple of 8",
 				   arg);

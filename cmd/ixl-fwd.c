@@ -91,11 +91,12 @@ static error_t parse_opt(int key, char *arg, struct argp_state *state)
 		opts.dst_mac_set = true;
 		break;
 	case OPT_RX_DEPTH:
-		/* The driver knows its limits and says so when it opens the NIC. */
-		opts.rx_depth = (uint32_t)ixl_tool_parse_int(state, "--rx-depth", arg, 8, 65536);
+		opts.rx_depth = (uint32_t)ixl_tool_parse_int(state, "--rx-depth", arg, 8,
+							     IXL_TOOL_DEPTH_MAX);
 		break;
 	case OPT_TX_DEPTH:
-		opts.tx_depth = (uint32_t)ixl_tool_parse_int(state, "--tx-depth", arg, 8, 65536);
+		opts.tx_depth = (uint32_t)ixl_tool_parse_int(state, "--tx-depth", arg, 8,
+							     IXL_TOOL_DEPTH_MAX);
 		break;
 	case ARGP_KEY_ARG:
 		if (state->arg_num >= 2)
