@@ -329,6 +329,8 @@ if want capture; then
 	# cap_search NAME TRIAL: runs TRIAL RATE for each rate (it prints "sent_pps
 	# sent captured"), stops at the first lossless one.
 	cap_rows=()
+	# lossless SENT CAPTURED: a trial sent frames and the receiver kept every one
+	lossless() { [ -n "${1:-}" ] && [ "${1:-0}" -gt 0 ] && [ "$1" = "${2:-}" ]; }
 	cap_search() {
 		local name=$1 fn=$2 r res best=none
 		for r in $cap_rates; do
@@ -337,7 +339,7 @@ if want capture; then
 			set -- $res
 			cap_rows+=("$(printf '%-34s %8s %10s %9s %9s %7s' "$name" "$r" "${1:-?}" "${2:-?}" \
 				"${3:-?}" "$(ratio "${3:-}" "${2:-}")")")
-			if [ -n "${2:-}" ] && [ "${2:-}" -gt 0 ] && [ "$2" = "${3:-}" ]; then
+			if lossless "${2:-}" "${3:-}"; then
 				best="sent at $1 pps (asked: $r)"
 				cap_pps[$name]=$1 cap_at[$name]=$r
 				break
@@ -358,7 +360,7 @@ if want capture; then
 			log "capture: $name at max, try $i of $cap_max_tries"
 			res=$($fn max)
 			set -- $res
-			[ -n "${2:-}" ] && [ "${2:-0}" -gt 0 ] && [ "$2" = "${3:-}" ] && ok=$((ok + 1))
+			lossless "${2:-}" "${3:-}" && ok=$((ok + 1))
 			pps+="${1:-?} " kept+="$(ratio "${3:-}" "${2:-}") "
 		done
 		cap_tries+=("$(printf '%-34s lossless in %s of %s tries; sent pps: %s; captured/sent: %s' \
