@@ -120,6 +120,9 @@
 #define E1000_RDT       0x02818 /* SDM §13.4.29 */
 #define E1000_RDTR      0x02820 /* Receive Delay Timer, SDM §13.4.30 */
 #define E1000_RADV      0x0282c /* Receive Absolute Delay, SDM §13.4.31 */
+/* Receive Checksum Control (SDM register RXCSUM, 05000h): bit 8 IPOFLD, bit 9
+ * TUOFLD; the SDM gives 0 for both at reset, QEMU's e1000e sets both. */
+#define E1000_RXCSUM    0x05000
 
 #define E1000_RCTL_EN          E1000_BIT(1)  /* receiver enable */
 #define E1000_RCTL_SBP         E1000_BIT(2)  /* store bad packets */
