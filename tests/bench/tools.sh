@@ -43,9 +43,10 @@
 #     ixl-dump next to DPDK with the same sender. The file is a cost of its
 #     own under TCG: appending 1 MiB to a tmpfs file took 7-9 ms in a guest
 #     (median of 64), rewriting 1 MiB already in the file 2.1 ms, a vector
-#     memcpy of 1 MiB 0.4-0.65 ms. The kernel copies and zeroes with "rep
-#     movsb"/"rep stosb" (the emulated CPU has ERMS), which TCG runs an
-#     iteration at a time, and the rest is allocating each new page,
+#     memcpy of 1 MiB 0.4-0.65 ms. The kernel copies with "rep movsb" (the
+#     emulated CPU has ERMS), which TCG runs an iteration at a time, and the
+#     rest is its path for allocating each new page (not zeroing: the guest
+#     boots with init_on_alloc=0),
 #     (b) pktgen [ratep R] -> kernel e1000e + tcpdump -w (tmpfs), (c) pktgen
 #     [ratep R] -> dpdk-testpmd rxonly (no file; testpmd's txonly has no
 #     pacing), (d) dpdk-testpmd txonly -> dpdk-testpmd rxonly, two DPDK
