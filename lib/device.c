@@ -380,6 +380,14 @@ static void access_close(struct ixl_device *dev)
 
 /* --------------------------------------------------------- open/close */
 
+/* A queue depth as asked for: 0 is the driver's default, IXL_QUEUE_DEPTH_MAX its largest. */
+static uint32_t depth_resolve(uint32_t asked, uint32_t dflt, uint32_t max)
+{
+	if (asked == 0)
+		return dflt;
+	return asked == IXL_QUEUE_DEPTH_MAX ? max : asked;
+}
+
 static int config_check(struct ixl_device *dev, const struct ixl_device_config *cfg)
 {
 	const struct ixl_driver *drv = dev->driver;
@@ -398,10 +406,8 @@ static int config_check(struct ixl_device *dev, const struct ixl_device_config *
 			dev->address, dev->rx_queues, dev->tx_queues, drv->name, drv->max_queues);
 		return -EINVAL;
 	}
-	dev->rx_depth = !cfg->rx_queue_depth ? drv->default_rx_depth :
-			cfg->rx_queue_depth == IXL_QUEUE_DEPTH_MAX ? drv->max_depth : cfg->rx_queue_depth;
-	dev->tx_depth = !cfg->tx_queue_depth ? drv->default_tx_depth :
-			cfg->tx_queue_depth == IXL_QUEUE_DEPTH_MAX ? drv->max_depth : cfg->tx_queue_depth;
+	dev->rx_depth = depth_resolve(cfg->rx_queue_depth, drv->default_rx_depth, drv->max_depth);
+	dev->tx_depth = depth_resolve(cfg->tx_queue_depth, drv->default_tx_depth, drv->max_depth);
 	for (int i = 0; i < 2; i++) {
 		uint32_t depth = i ? dev->tx_depth : dev->rx_depth;
 
@@ -414,7 +420,7 @@ static int config_check(struct ixl_device *dev, const struct ixl_device_config *
 	/* Room for a full ring plus as many in the application's hands (a
 	 * forwarder's tx ring); a ring beyond 4096 is a backlog buffer, and
 	 * doubling it would only idle memory. */
-	if (!dev->cfg.rx_pool_entries)
+	if (!cfg->rx_pool_entries)
 		dev->cfg.rx_pool_entries = dev->rx_depth + (dev->rx_depth < 4096 ? dev->rx_depth : 4096);
 	dev->max_frame_size = cfg->max_frame_size ? cfg->max_frame_size : 1514;
 	if (dev->max_frame_size < 60 || dev->max_frame_size > drv->max_frame_size) {
