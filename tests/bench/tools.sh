@@ -353,8 +353,12 @@ if want capture; then
 	declare -A cap_pps cap_at
 	# cap_max_tries NAME TRIAL: TRIAL unpaced, $cap_max_tries times: whether
 	# the receiver keeps up at the top rate is a matter of chance on this
-	# host (a stall of the receiver's vCPU that outlasts its ring tips it
-	# over), so one try says little. Adds a line to cap_tries.
+	# host, so one try says little. What tips it over: the receiver's tail
+	# writes wait for QEMU's global lock, which the unpaced sender takes
+	# again every 32 frames (waits of 15-34 ms in instrumented runs); once
+	# its ring is full, the receiver's tail writes deliver the sender's
+	# queued frames in the receiver's thread (see README). Adds a line to
+	# cap_tries.
 	cap_tries=()
 	cap_max_tries() {
 		local name=$1 fn=$2 i res ok=0 pps="" kept=""
