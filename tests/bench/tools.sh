@@ -78,6 +78,9 @@
 # rates of sender + receiver together. The guest has 2 vCPUs: senders are
 # pinned to CPU 0, receivers/forwarders to CPU 1. Absolute rates move with
 # the host's load: read the ratios and the lines of one run side by side.
+# Each capture and forward row also goes to stderr ("#   ...") once measured:
+# three runs on 2026-12-02 stalled for good (one vCPU halted, the other
+# polling) and ixl-vm's timeout would have taken the whole table with it.
 #
 # NICs (hub in brackets):
 #   0 e1000  [0]  sender: ixl-gen (2a, 3), testpmd txonly (2d)
@@ -341,6 +344,7 @@ if want capture; then
 			set -- $res
 			cap_rows+=("$(printf '%-34s %8s %10s %9s %9s %7s' "$name" "$r" "${1:-?}" "${2:-?}" \
 				"${3:-?}" "$(ratio "${3:-}" "${2:-}")")")
+			log "  ${cap_rows[-1]}"
 			if lossless "${2:-}" "${3:-}"; then
 				best="sent at $1 pps (asked: $r)"
 				cap_pps[$name]=$1 cap_at[$name]=$r
@@ -368,6 +372,7 @@ if want capture; then
 			set -- $res
 			lossless "${2:-}" "${3:-}" && ok=$((ok + 1))
 			pps+="${1:-?} " kept+="$(ratio "${3:-}" "${2:-}") "
+			log "  sent ${1:-?} pps, ${2:-?} frames; captured ${3:-?}"
 		done
 		cap_tries+=("$(printf '%-34s lossless in %s of %s tries; sent pps: %s; captured/sent: %s' \
 			"$name" "$ok" "$cap_max_tries" "$pps" "$kept")")
@@ -552,7 +557,10 @@ if want forward; then
 		gpid=$!
 	}
 	# fwd_row NAME RATE OFFERED FWD KERNEL NOTE
-	fwd_row() { fwd_rows+=("$(printf '%-20s %8s %12s %12s %12s   %s' "$@")"); }
+	fwd_row() {
+		fwd_rows+=("$(printf '%-20s %8s %12s %12s %12s   %s' "$@")")
+		log "  ${fwd_rows[-1]}"
+	}
 	# fwd_ixl NAME RATE [OPTION]: one ixl-fwd run; adds a row, leaves its rate in f_self
 	fwd_ixl() {
 		local name=$1 r=$2 fpid k offered drop
