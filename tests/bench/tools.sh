@@ -78,7 +78,8 @@
 # rates of sender + receiver together. The guest has 2 vCPUs: senders are
 # pinned to CPU 0, receivers/forwarders to CPU 1. Absolute rates move with
 # the host's load: read the ratios and the lines of one run side by side.
-# Each capture and forward row also goes to stderr ("#   ...") once measured:
+# Each generator run and each capture and forward row also goes to stderr
+# ("#   ...") once measured:
 # three runs on 2026-12-02 stalled for good (one vCPU halted, the other
 # polling) and ixl-vm's timeout would have taken the whole table with it.
 #
@@ -317,6 +318,7 @@ if want generator; then
 			for who in "${order[@]}"; do
 				log "generator: $who on $model $p (run $rep of $gen_reps)"
 				runs[$who]+="$(gen_$who "$p") "
+				log "  $who: ${runs[$who]}"
 			done
 			order=("${order[@]:1}" "${order[0]}")
 		done
