@@ -100,13 +100,10 @@ pg_send() {
 # delivers what it held back in one burst: more than any ring holds, and the
 # first frame after the timer can overtake the held ones. Real NICs do not.
 wait_listening() {
-	for _ in $(seq 600); do
-		if grep -q "listening on" "$1" 2>/dev/null; then
-			sleep 1.2
-			return 0
-		fi
-		sleep 0.1
-	done
+	if dump_listening "$1" 60; then
+		sleep 1.2
+		return 0
+	fi
 	not_ok "ixl-dump did not start: $(cat "$1")"
 	return 1
 }

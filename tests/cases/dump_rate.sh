@@ -44,10 +44,7 @@ done
 # (flush_queue_timer in hw/net/e1000.c; device init and promiscuous mode both
 # write it) and then delivers the held frames in one burst that no ring holds.
 wait_listening() {
-	for _ in $(seq 600); do
-		grep -q "listening on" "$1" 2>/dev/null && break
-		sleep 0.1
-	done
+	dump_listening "$1" 60
 	sleep 1.2
 }
 # pg_run IFACE DST_MAC: sends $N frames from IFACE, prints pktgen's pps.

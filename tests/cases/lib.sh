@@ -105,6 +105,16 @@ wait_taken() {
 	return 1
 }
 
+# dump_listening FILE [SECONDS]: until ixl-dump's stderr in FILE says it
+# listens; fails after SECONDS (default 30).
+dump_listening() {
+	for _ in $(seq $((${2:-30} * 10))); do
+		grep -q "listening on" "$1" 2>/dev/null && return 0
+		sleep 0.1
+	done
+	return 1
+}
+
 # pcap_count FILE [DISPLAY-FILTER]: frames tshark reads (fails loudly).
 pcap_count() {
 	if [ -n "${2:-}" ]; then

@@ -4,9 +4,9 @@
 # under the hypervisor's lock, so it should ring once per 1024 frames
 # (E1000_RX_REFILL_MAX) on a deep ring, and once more when the line goes
 # quiet: not every few frames, as when it topped the ring up on every
-# empty poll. ixl-gen on the e1000 sends N frames at 100,000/s to ixl-dump on the
-# e1000e (its default ring of 65528 descriptors), one hub. Every frame must
-# arrive, and QEMU's own trace of the e1000e's register writes (-trace
+# empty poll. ixl-gen on the e1000 sends N frames at 100,000/s to ixl-dump
+# on the e1000e (its default ring of 65528 descriptors), one hub. Every frame
+# must arrive, and QEMU's own trace of the e1000e's register writes (-trace
 # e1000e_core_write, host side) must show between N / 1088 and N / 500 tail
 # writes: 100-102 in three runs here, against 37,913 when the ring was topped
 # up on every empty poll. The upper bound leaves room for a few top-ups in
@@ -21,7 +21,7 @@ if [ "${1:-}" = guest ]; then
 
 	ixl-dump -w /dev/null "$B" 2>"$WORK/dump.err" &
 	dpid=$!
-	for _ in $(seq 300); do grep -q "listening on" "$WORK/dump.err" && break; sleep 0.1; done
+	dump_listening "$WORK/dump.err"
 	expect_exit "ixl-gen -c $N --rate 100k exits 0" 0 ixl-gen -q -c $N --rate 100k "$A"
 	sleep 1
 	kill -INT $dpid

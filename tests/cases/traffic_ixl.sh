@@ -53,7 +53,7 @@ expect_eq "e1000e back with its kernel driver" "$(nic_driver 0000:00:05.0)" e100
 # ixl-dump holds the e1000e raw; RCTL.EN shows the mapping is the live NIC.
 ixl-dump --no-vfio --ring 64 -w /dev/null 0000:00:05.0 2>"$WORK/rxcsum.err" &
 dpid=$!
-for _ in $(seq 300); do grep -q "listening on" "$WORK/rxcsum.err" && break; sleep 0.1; done
+dump_listening "$WORK/rxcsum.err"
 regs=$(python3 - <<'PY'
 import mmap, struct
 with open('/sys/bus/pci/devices/0000:00:05.0/resource0', 'r+b') as f:
