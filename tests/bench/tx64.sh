@@ -14,7 +14,7 @@ if [ "${IXL_VM:-}" != 1 ]; then
 	bash "$top/tests/vm/install-deps.sh" dpdk-dev
 	bash "$top/tests/vm/prepare.sh"
 	cmake -S "$top" -B "$build" >/dev/null && cmake --build "$build" -j"$(nproc)" >/dev/null
-	exec env IXL_BUILD="$build" "$top/tests/vm/ixl-vm" --nic e1000,hub=0 --nic e1000e,hub=1 \
+	exec env IXL_BUILD="$build" "$top/tests/vm/ixl-vm" --host-idle-poll --nic e1000,hub=0 --nic e1000e,hub=1 \
 		--hugepages 512 -- bash "$0" "$secs"
 fi
 
