@@ -78,6 +78,10 @@
 # rates of sender + receiver together. The guest has 2 vCPUs: senders are
 # pinned to CPU 0, receivers/forwarders to CPU 1. Absolute rates move with
 # the host's load: read the ratios and the lines of one run side by side.
+# The guest boots with ixl-vm --host-idle-poll, so the host's idle CPUs poll
+# instead of halting for the whole run, for every contender alike: a vCPU
+# thread waiting for QEMU's global lock then wakes in microseconds (see
+# ixl-vm --help and README).
 # Each generator run and each capture and forward row also goes to stderr
 # ("#   ...") once measured:
 # three runs on 2026-12-02 stalled for good (one vCPU halted, the other
