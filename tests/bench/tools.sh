@@ -41,12 +41,14 @@
 #     (a''') ixl-gen [--rate R] -> ixl-dump -w /dev/null, through VFIO, and
 #     ixl-gen [--rate R] -> dpdk-testpmd rxonly: receiving without a file,
 #     ixl-dump next to DPDK with the same sender. The file is a cost of its
-#     own under TCG: appending 1 MiB to a tmpfs file took 7-9 ms in a guest
-#     (median of 64), rewriting 1 MiB already in the file 2.1 ms, a vector
-#     memcpy of 1 MiB 0.4-0.65 ms. The kernel copies with "rep movsb" (the
-#     emulated CPU has ERMS), which TCG runs an iteration at a time, and the
-#     rest is its path for allocating each new page (not zeroing: the guest
-#     boots with init_on_alloc=0),
+#     own under TCG: with QEMU's `-cpu max`, appending 1 MiB to a tmpfs file
+#     took 7-9 ms in a guest (median of 64), rewriting 1 MiB already in the
+#     file 2.1 ms, a vector memcpy of 1 MiB 0.4-0.65 ms: the kernel copied
+#     with "rep movsb" (that CPU has ERMS), which TCG runs an iteration at a
+#     time. ixl-vm now hides ERMS and FSRM (ixl-vm --help, Notes), which
+#     halves the copies; what remains is TCG's cost of each copy and of
+#     allocating each new page (not zeroing: the guest boots with
+#     init_on_alloc=0),
 #     (b) pktgen [ratep R] -> kernel e1000e + tcpdump -w (tmpfs), (c) pktgen
 #     [ratep R] -> dpdk-testpmd rxonly (no file; testpmd's txonly has no
 #     pacing), (d) dpdk-testpmd txonly -> dpdk-testpmd rxonly, two DPDK
@@ -85,7 +87,8 @@
 # Each generator run and each capture and forward row also goes to stderr
 # ("#   ...") once measured:
 # three runs on 2026-12-02 stalled for good (one vCPU halted, the other
-# polling) and ixl-vm's timeout would have taken the whole table with it.
+# polling) and ixl-vm's timeout would have taken the whole table with it
+# (what such stalls were, where found: ixl-vm --help, Notes).
 #
 # NICs (hub in brackets):
 #   0 e1000  [0]  sender: ixl-gen (2a, 3), testpmd txonly (2d)
@@ -97,8 +100,11 @@
 #
 #   tests/bench/tools.sh [SECONDS]   (default 5: per generator / forwarder run)
 #   env: IXL_BUILD, IXL_BENCH_TABLES (default "generator capture forward"),
-#        IXL_BENCH_GEN_REPS (default 5), IXL_BENCH_REPS (default 3: forward
-#        table), IXL_BENCH_CAP_SECS (default 3),
+#        IXL_BENCH_GEN_REPS (default 5), IXL_BENCH_REPS (default 5: forward
+#        table; it was 3 until a run of 2026-12-03 whose raw line drew
+#        ixl-fwd 663k 504k 490k against testpmd 520k 359k 538k: with runs
+#        that far apart, a median of three is decided by the draw, as in
+#        the generator table), IXL_BENCH_CAP_SECS (default 3),
 #        IXL_BENCH_CAP_RATES (default "max 800000 600000 500000 400000 350000
 #          300000 260000 225000 200000 175000 150000 130000 115000 100000 90000
 #          80000 70000 60000 52000 45000 40000 25000": from 400k down to 40k,
@@ -137,7 +143,7 @@ cap_rates=${IXL_BENCH_CAP_RATES:-max 800000 600000 500000 400000 350000 300000 2
 cap_n() { if [ "$1" = max ]; then echo $((400000 * cap_secs)); else echo $(($1 * cap_secs)); fi; }
 T=/tmp/bench-tools
 mkdir -p "$T"
-reps=${IXL_BENCH_REPS:-3}
+reps=${IXL_BENCH_REPS:-5}
 gen_reps=${IXL_BENCH_GEN_REPS:-5}
 # want TABLE: whether IXL_BENCH_TABLES asks for it
 want() { [[ " ${IXL_BENCH_TABLES:-generator capture forward} " == *" $1 "* ]]; }
