@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Benchmark (not a test; it never fails on timing): the ixl tools next to
 # the usual tools on the same emulated NICs, 60-byte frames (64 with FCS),
-# in one guest run of about 30 minutes. Three tables:
+# in one guest run of 25 to 40 minutes (1582 s on 2026-12-03). Three tables:
 #  1. GENERATOR  packets/s sent as fast as possible by ixl-gen, by
 #     dpdk-testpmd --forward-mode=txonly --burst=32 (both through VFIO, and
 #     again both raw: ixl-gen --no-vfio, testpmd on uio_pci_generic with
@@ -45,10 +45,10 @@
 #     took 7-9 ms in a guest (median of 64), rewriting 1 MiB already in the
 #     file 2.1 ms, a vector memcpy of 1 MiB 0.4-0.65 ms: the kernel copied
 #     with "rep movsb" (that CPU has ERMS), which TCG runs an iteration at a
-#     time. ixl-vm now hides ERMS and FSRM (ixl-vm --help, Notes), which
-#     halves the copies; what remains is TCG's cost of each copy and of
-#     allocating each new page (not zeroing: the guest boots with
-#     init_on_alloc=0),
+#     time. ixl-vm now hides ERMS and FSRM (ixl-vm --help, Notes): dd of
+#     200 MiB into tmpfs went from 740-790 ms to 410-420 ms; what remains is
+#     TCG's cost of each copy and of allocating each new page (not zeroing:
+#     the guest boots with init_on_alloc=0),
 #     (b) pktgen [ratep R] -> kernel e1000e + tcpdump -w (tmpfs), (c) pktgen
 #     [ratep R] -> dpdk-testpmd rxonly (no file; testpmd's txonly has no
 #     pacing), (d) dpdk-testpmd txonly -> dpdk-testpmd rxonly, two DPDK
@@ -128,9 +128,12 @@ if [ "${IXL_VM:-}" != 1 ]; then
 	# zeroing (in a profile of ixl-dump's first trial in a fresh guest, 4 %
 	# of its vCPU thread was the host zeroing pages for the capture file on
 	# tmpfs), and ixl-dump, whose rows come first, would pay for the kernel
-	# path's pages too. It costs about 7 s at boot.
+	# path's pages too. It costs about 7 s at boot. The timeout ends a guest
+	# that stalls for good (ixl-vm --help, Notes) and leaves a slow host
+	# room: one run took 2888 s, 12 min of it stalled, before the forward
+	# table took 5 turns.
 	exec env IXL_BUILD="$build" IXL_VM_QEMU_ARGS="-mem-prealloc${IXL_VM_QEMU_ARGS:+ $IXL_VM_QEMU_ARGS}" \
-		"$top/tests/vm/ixl-vm" --timeout 2700 --host-idle-poll \
+		"$top/tests/vm/ixl-vm" --timeout 3600 --host-idle-poll \
 		--nic e1000,hub=0 --nic e1000e,hub=0 --nic e1000,hub=1 --nic e1000e,hub=1 \
 		--nic e1000,hub=2 --nic e1000e,hub=3 --hugepages 512 -- bash "$0" "$secs"
 fi
