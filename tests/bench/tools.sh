@@ -683,9 +683,10 @@ if want capture; then
 	printf '  %s\n' "${cap_best[@]}"
 	echo "the sender unpaced, again and again:"
 	printf '  %s\n' "${cap_tries[@]}"
-	# A receiver that kept every frame of the unpaced sender was not found
-	# out: the sender, which delivers each frame into a receiver that keeps
-	# up, set the rate (0.56 and 1.02 M frames/s in two runs of 2026-12-03).
+	# A receiver that kept every frame of the unpaced sender never reached
+	# its own limit: the sender set the rate, because on a QEMU hub it
+	# delivers each frame, in its own vCPU thread, into a receiver that
+	# keeps up (0.56 and 1.02 M frames/s in two runs of 2026-12-03).
 	cap_bound() { [ "${cap_at[$1]:-}" != max ] || echo " (a lower bound: the unpaced sender's rate)"; }
 	for pair in "ixl-dump -w:tcpdump -w" "ixl-dump --no-vfio -w:tcpdump -w" \
 		"ixl-dump -w udp:tcpdump -w udp"; do
